@@ -1,0 +1,6 @@
+namespace LiveMicro.EventBus;
+
+public interface IIntegrationEventHandler<in TEvent> where TEvent : IntegrationEvent
+{
+    Task HandleAsync(TEvent @event, CancellationToken cancellationToken);
+}
