@@ -1,7 +1,0 @@
-namespace LiveMicro.Media.Tests;
-
-public class PlaceholderTests
-{
-    [Fact]
-    public void Works() => Assert.True(Placeholder.Value > 0);
-}
