@@ -1,0 +1,14 @@
+# One image per service: docker build --build-arg SERVICE=auth --build-arg PROJECT=Auth .
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG SERVICE
+ARG PROJECT
+WORKDIR /src
+COPY . .
+RUN dotnet publish "services/${SERVICE}/LiveMicro.${PROJECT}.csproj" -c Release -o /app /p:UseAppHost=false
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+ARG PROJECT
+ENV SERVICE_ASSEMBLY=LiveMicro.${PROJECT}.dll
+WORKDIR /app
+COPY --from=build /app .
+ENTRYPOINT ["sh", "-c", "exec dotnet \"$SERVICE_ASSEMBLY\""]
