@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace LiveMicro.Media.Codecs;
+
+/// <summary>
+/// AVCDecoderConfigurationRecord (ISO/IEC 14496-15 section 5.3.3.1): the body of an AVC sequence header tag.
+/// Parameter sets are copied out, since sequence headers are rare and outlive the message they came in.
+/// </summary>
+public sealed class AvcDecoderConfigurationRecord
+{
+    private AvcDecoderConfigurationRecord(byte profile, byte compatibility, byte level, int nalUnitLengthSize, byte[][] sequenceParameterSets, byte[][] pictureParameterSets)
+    {
+        Profile = profile;
+        ProfileCompatibility = compatibility;
+        Level = level;
+        NalUnitLengthSize = nalUnitLengthSize;
+        SequenceParameterSets = sequenceParameterSets;
+        PictureParameterSets = pictureParameterSets;
+    }
+
+    public byte Profile { get; }
+
+    public byte ProfileCompatibility { get; }
+
+    public byte Level { get; }
+
+    /// <summary>Bytes of the big-endian length in front of each NAL unit in coded frames: 1, 2 or 4.</summary>
+    public int NalUnitLengthSize { get; }
+
+    public IReadOnlyList<byte[]> SequenceParameterSets { get; }
+
+    public IReadOnlyList<byte[]> PictureParameterSets { get; }
+
+    /// <summary>The RFC 6381 codecs parameter, e.g. "avc1.64000b".</summary>
+    public string CodecString => string.Create(CultureInfo.InvariantCulture, $"avc1.{Profile:x2}{ProfileCompatibility:x2}{Level:x2}");
+
+    //  configurationVersion 8 (= 1) | AVCProfileIndication 8 | profile_compatibility 8 | AVCLevelIndication 8 |
+    //  reserved 6 ('111111') | lengthSizeMinusOne 2 | reserved 3 ('111') | numOfSequenceParameterSets 5 |
+    //  { sequenceParameterSetLength 16 | sequenceParameterSetNALUnit } | numOfPictureParameterSets 8 |
+    //  { pictureParameterSetLength 16 | pictureParameterSetNALUnit } | (High profile extensions, ignored)
+    /// <exception cref="MediaFormatException">Truncated, wrong version, or a length size of 3.</exception>
+    public static AvcDecoderConfigurationRecord Parse(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 7)
+        {
+            throw new MediaFormatException(MediaFormatError.Truncated, $"AVCDecoderConfigurationRecord of {data.Length} bytes.");
+        }
+
+        if (data[0] != 1)
+        {
+            throw new MediaFormatException(MediaFormatError.InvalidValue, $"AVCDecoderConfigurationRecord version {data[0]}.");
+        }
+
+        // lengthSizeMinusOne "shall be one of 0, 1, or 3".
+        var lengthSize = (data[4] & 0x03) + 1;
+        if (lengthSize == 3)
+        {
+            throw new MediaFormatException(MediaFormatError.InvalidValue, "NAL unit length size of 3 bytes is not allowed.");
+        }
+
+        var offset = 5;
+        var sequenceParameterSets = ReadParameterSets(data, ref offset, data[offset++] & 0x1F);
+        if (offset >= data.Length)
+        {
+            throw new MediaFormatException(MediaFormatError.Truncated, "AVCDecoderConfigurationRecord ends before numOfPictureParameterSets.");
+        }
+
+        var pictureParameterSets = ReadParameterSets(data, ref offset, data[offset++]);
+        return new AvcDecoderConfigurationRecord(data[1], data[2], data[3], lengthSize, sequenceParameterSets, pictureParameterSets);
+    }
+
+    /// <summary>Writes every SPS then every PPS, each behind a 4-byte Annex B start code (ISO/IEC 14496-10 annex B).</summary>
+    public void WriteAnnexBParameterSets(IBufferWriter<byte> output)
+    {
+        foreach (var set in SequenceParameterSets)
+        {
+            AvcAnnexB.WriteNalUnit(output, set);
+        }
+
+        foreach (var set in PictureParameterSets)
+        {
+            AvcAnnexB.WriteNalUnit(output, set);
+        }
+    }
+
+    private static byte[][] ReadParameterSets(ReadOnlySpan<byte> data, ref int offset, int count)
+    {
+        var sets = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            if (offset + 2 > data.Length)
+            {
+                throw new MediaFormatException(MediaFormatError.Truncated, "AVCDecoderConfigurationRecord ends inside a parameter set length.");
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[offset..]);
+            offset += 2;
+            if (offset + length > data.Length)
+            {
+                throw new MediaFormatException(MediaFormatError.Truncated, $"Parameter set of {length} bytes overruns the record.");
+            }
+
+            sets[i] = data.Slice(offset, length).ToArray();
+            offset += length;
+        }
+
+        return sets;
+    }
+}
