@@ -13,6 +13,7 @@ internal sealed partial class RedisEventBus(
     ILogger<RedisEventBus> logger) : IEventBus
 {
     private readonly RedisStreams _streams = new(redis.GetDatabase());
+    private readonly ISubscriber _subscriber = redis.GetSubscriber();
 
     public Task PublishAsync(IntegrationEvent @event, CancellationToken cancellationToken = default)
     {
@@ -35,7 +36,7 @@ internal sealed partial class RedisEventBus(
             new(EventStreamNames.BodyField, payload),
         ]);
         // The entry is safe in the stream; the notification only saves consumers a poll, so nobody waits for it.
-        await redis.GetSubscriber().PublishAsync(EventStreamNames.Notifications(stream), entryId,
+        await _subscriber.PublishAsync(EventStreamNames.Notifications(stream), entryId,
             CommandFlags.FireAndForget);
         LogPublished(logger, eventTypeName, eventId, entryId);
     }

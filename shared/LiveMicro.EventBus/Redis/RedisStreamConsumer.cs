@@ -254,6 +254,9 @@ internal sealed partial class RedisStreamConsumer
             }
             else
             {
+                // The backoff is measured on the entry's idle time, which must run from this failure rather than
+                // from the delivery, or a slow handler would be retried at once.
+                await _streams.ResetIdleTimeAsync(_stream, Group, Consumer, entry.Id);
                 _ownPendingMayExist = true;
                 LogHandlerFailed(_logger, e, _subscription.EventTypeName, @event.Id, delivery,
                     _options.MaxDeliveryAttempts, RetryBackoff(delivery));

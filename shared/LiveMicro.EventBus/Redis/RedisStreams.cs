@@ -73,6 +73,11 @@ internal sealed class RedisStreams(IDatabase database)
         return ParseEntries(await database.ExecuteAsync("XCLAIM", arguments));
     }
 
+    /// <summary>XCLAIM … JUSTID of an entry this consumer holds: restarts its idle time without counting a
+    /// delivery.</summary>
+    public Task ResetIdleTimeAsync(RedisKey stream, string group, string consumer, string id) =>
+        database.ExecuteAsync("XCLAIM", stream, group, consumer, 0, id, "JUSTID");
+
     /// <summary>XAUTOCLAIM (Redis 6.2+): takes over entries of any consumer idle for at least
     /// <paramref name="minIdleTime"/>, scanning the pending list from <paramref name="cursor"/>; answers the cursor
     /// to continue from (<c>0-0</c> when the scan is complete) and the claimed entries.</summary>
