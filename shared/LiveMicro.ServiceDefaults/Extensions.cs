@@ -13,7 +13,8 @@ namespace LiveMicro.ServiceDefaults;
 public static class Extensions
 {
     /// <summary>What every LiveMicro service has: structured logs, health checks, problem details for every
-    /// error, request validation, JWT validation that fails closed, and an OpenAPI document.</summary>
+    /// error, JWT validation that fails closed, and an OpenAPI document. Request validation is the service's own
+    /// <c>AddValidation()</c> call: the validation source generator only sees calls in the service's assembly.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Logging.AddJsonConsole(options =>
@@ -25,7 +26,6 @@ public static class Extensions
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
         builder.AddDefaultProblemDetails();
-        builder.Services.AddValidation();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddDefaultAuthentication();

@@ -5,17 +5,15 @@ namespace LiveMicro.ServiceDefaults.Data;
 
 public static class SnakeCaseNames
 {
-    /// <summary>Names every table, column, key and index in snake_case, as PostgreSQL users expect, so SQL
-    /// written by hand (psql, Lua-free reports, migrations) needs no quoting.</summary>
+    /// <summary>Maps every table and column to its snake_case name, as the SQL migrations spell them, so SQL
+    /// written by hand (migrations, psql, reports) needs no quoting.</summary>
     public static ModelBuilder UseSnakeCaseNames(this ModelBuilder modelBuilder)
     {
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
+            // converts the current names, so a name a mapping spelled out in snake_case (the outbox's) stays as it is
             if (entity.GetTableName() is { } table) entity.SetTableName(ToSnakeCase(table));
-            foreach (var property in entity.GetProperties()) property.SetColumnName(ToSnakeCase(property.Name));
-            foreach (var key in entity.GetKeys()) key.SetName(ToSnakeCase(key.GetName()!));
-            foreach (var foreignKey in entity.GetForeignKeys()) foreignKey.SetConstraintName(ToSnakeCase(foreignKey.GetConstraintName()!));
-            foreach (var index in entity.GetIndexes()) index.SetDatabaseName(ToSnakeCase(index.GetDatabaseName()!));
+            foreach (var property in entity.GetProperties()) property.SetColumnName(ToSnakeCase(property.GetColumnName()));
         }
 
         return modelBuilder;

@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LiveMicro.Testing;
+
+/// <summary>One LiveMicro service in-process, configured to talk to the test collection's real servers.</summary>
+public sealed class ServiceApp<TEntryPoint>(IReadOnlyDictionary<string, string?> settings,
+    Action<IServiceCollection>? configureServices = null) : WebApplicationFactory<TEntryPoint> where TEntryPoint : class
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        // UseSetting, not ConfigureAppConfiguration: services read their connection strings while Program.cs
+        // registers them, before the factory's configuration callbacks would run.
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (configureServices is not null) builder.ConfigureServices(configureServices);
+    }
+}
