@@ -19,8 +19,7 @@ public readonly record struct AudioSpecificConfig
     private const int PsObjectType = 29;
 
     // samplingFrequencyIndex table, 14496-3 table 1.18.
-    private static ReadOnlySpan<int> SamplingFrequencies =>
-        [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+    private static readonly int[] SamplingFrequencies = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
     /// <summary>Audio object type of the core codec: 1 AAC Main, 2 AAC LC, 3 AAC SSR, 4 AAC LTP, ...</summary>
     public int ObjectType { get; init; }

@@ -10,14 +10,17 @@ namespace LiveMicro.Media.Codecs;
 /// </summary>
 public sealed class AvcDecoderConfigurationRecord
 {
+    private readonly byte[][] _sequenceParameterSets;
+    private readonly byte[][] _pictureParameterSets;
+
     private AvcDecoderConfigurationRecord(byte profile, byte compatibility, byte level, int nalUnitLengthSize, byte[][] sequenceParameterSets, byte[][] pictureParameterSets)
     {
         Profile = profile;
         ProfileCompatibility = compatibility;
         Level = level;
         NalUnitLengthSize = nalUnitLengthSize;
-        SequenceParameterSets = sequenceParameterSets;
-        PictureParameterSets = pictureParameterSets;
+        _sequenceParameterSets = sequenceParameterSets;
+        _pictureParameterSets = pictureParameterSets;
     }
 
     public byte Profile { get; }
@@ -29,9 +32,9 @@ public sealed class AvcDecoderConfigurationRecord
     /// <summary>Bytes of the big-endian length in front of each NAL unit in coded frames: 1, 2 or 4.</summary>
     public int NalUnitLengthSize { get; }
 
-    public IReadOnlyList<byte[]> SequenceParameterSets { get; }
+    public IReadOnlyList<byte[]> SequenceParameterSets => _sequenceParameterSets;
 
-    public IReadOnlyList<byte[]> PictureParameterSets { get; }
+    public IReadOnlyList<byte[]> PictureParameterSets => _pictureParameterSets;
 
     /// <summary>The RFC 6381 codecs parameter, e.g. "avc1.64000b".</summary>
     public string CodecString => string.Create(CultureInfo.InvariantCulture, $"avc1.{Profile:x2}{ProfileCompatibility:x2}{Level:x2}");
@@ -74,12 +77,13 @@ public sealed class AvcDecoderConfigurationRecord
     /// <summary>Writes every SPS then every PPS, each behind a 4-byte Annex B start code (ISO/IEC 14496-10 annex B).</summary>
     public void WriteAnnexBParameterSets(IBufferWriter<byte> output)
     {
-        foreach (var set in SequenceParameterSets)
+        // The arrays, not the IReadOnlyList views: this runs on every keyframe and must not allocate an enumerator.
+        foreach (var set in _sequenceParameterSets)
         {
             AvcAnnexB.WriteNalUnit(output, set);
         }
 
-        foreach (var set in PictureParameterSets)
+        foreach (var set in _pictureParameterSets)
         {
             AvcAnnexB.WriteNalUnit(output, set);
         }
