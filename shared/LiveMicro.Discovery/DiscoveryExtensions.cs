@@ -30,8 +30,9 @@ public static class DiscoveryExtensions
         if (builder.Services.Any(d => d.ServiceType == typeof(EtcdClientRegistered))) return builder;
         builder.Services.AddSingleton<EtcdClientRegistered>();
         builder.Services.AddValidatedOptions<DiscoveryOptions>(DiscoveryOptions.SectionName)
-            .Validate(o => o.Etcd.Endpoint is null || Uri.TryCreate(o.Etcd.Endpoint, UriKind.Absolute, out _),
-                "Discovery:Etcd:Endpoint must be an absolute URL.");
+            .Validate(o => !o.IsEnabled || IsHttpUrl(o.Etcd.Endpoint), "Discovery:Etcd:Endpoint must be an absolute http(s) URL.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.AdvertisedUrl) || IsHttpUrl(o.AdvertisedUrl),
+                "Discovery:AdvertisedUrl must be an absolute http(s) URL.");
         if (!IsEnabled(builder)) return builder;
 
         builder.Services.AddHttpClient<EtcdClient>((services, http) =>
@@ -43,6 +44,9 @@ public static class DiscoveryExtensions
         });
         return builder;
     }
+
+    private static bool IsHttpUrl(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     private static bool IsEnabled(IHostApplicationBuilder builder) =>
         !string.IsNullOrWhiteSpace(builder.Configuration[$"{DiscoveryOptions.SectionName}:Etcd:Endpoint"]);

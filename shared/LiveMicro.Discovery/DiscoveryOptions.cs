@@ -20,7 +20,6 @@ public sealed class DiscoveryOptions
 
     /// <summary>The base URL other processes reach this instance at. When unset, the first address Kestrel
     /// listens on, with a wildcard host replaced by the machine's host name.</summary>
-    [Url]
     public string? AdvertisedUrl { get; set; }
 
     /// <summary>How long to wait before trying etcd again after it failed.</summary>
@@ -33,7 +32,6 @@ public sealed class DiscoveryOptions
 public sealed class EtcdOptions
 {
     /// <summary>etcd's client URL, e.g. <c>http://127.0.0.1:2379</c>.</summary>
-    [Url]
     public string? Endpoint { get; set; }
 
     /// <summary>Deadline of one unary etcd call (a watch runs as long as it lasts).</summary>

@@ -25,7 +25,7 @@ internal sealed partial class ServiceRegistration(
         var settings = options.Value;
         if (!await WaitForServerStartedAsync(stoppingToken)) return;
 
-        var url = settings.AdvertisedUrl ?? ListeningUrl();
+        var url = string.IsNullOrWhiteSpace(settings.AdvertisedUrl) ? ListeningUrl() : settings.AdvertisedUrl;
         if (url is null)
         {
             LogNoAddress(logger, identity.ServiceName);

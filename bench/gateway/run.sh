@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Gateway vs nginx in one run: a tiny backend, nginx (proxy_pass, one worker) and the gateway (Release) in front of
+# it, each proxy pinned to core 0 with the backend and wrk on core 1; wrk measures throughput (64 connections) and
+# latency (1 connection) against the backend directly, through nginx and through the gateway.
+# Usage: bench/gateway/run.sh [seconds per measurement, default 10]. Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION="${1:-10}"
+BACKEND_PORT=18181 NGINX_PORT=18182 GATEWAY_PORT=18183
+
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+dotnet build -c Release -warnaserror -v quiet -nologo bench/gateway/EchoBackend/LiveMicro.Bench.EchoBackend.csproj >/dev/null
+dotnet build -c Release -warnaserror -v quiet -nologo services/gateway/LiveMicro.Gateway.csproj >/dev/null
+
+WORK="$(mktemp -d /tmp/livemicro-bench-gateway.XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+wait_for() { # url
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "not answering: $1" >&2; cat "$WORK"/*.log >&2; exit 1
+}
+
+Logging__LogLevel__Default=Warning taskset -c 1 dotnet bench/gateway/EchoBackend/bin/Release/net10.0/LiveMicro.Bench.EchoBackend.dll \
+  --urls "http://127.0.0.1:$BACKEND_PORT" >"$WORK/backend.log" 2>&1 &
+PIDS+=($!)
+
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+  }
+}
+NGINX
+taskset -c 0 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+PIDS+=($!)
+
+# the gateway as shipped (JWT, rate limiter, breaker, timeout, retry), with one extra anonymous route to the backend
+Logging__LogLevel__Default=Warning \
+Urls="http://127.0.0.1:$GATEWAY_PORT" \
+ConnectionStrings__Redis="127.0.0.1:1" \
+Discovery__Etcd__Endpoint="" \
+ReverseProxy__Routes__bench__ClusterId=bench \
+ReverseProxy__Routes__bench__Match__Path=/bench \
+ReverseProxy__Routes__bench__AuthorizationPolicy=anonymous \
+ReverseProxy__Routes__bench__RateLimiterPolicy=bench \
+RateLimits__Policies__bench__PermitLimit=1000000000 \
+ReverseProxy__Clusters__bench__Destinations__backend__Address="http://127.0.0.1:$BACKEND_PORT" \
+DOTNET_gcServer=0 \
+  taskset -c 0 dotnet services/gateway/bin/Release/net10.0/LiveMicro.Gateway.dll \
+  --contentRoot "$PWD/services/gateway/bin/Release/net10.0" >"$WORK/gateway.log" 2>&1 &
+PIDS+=($!)
+
+wait_for "http://127.0.0.1:$BACKEND_PORT/bench"
+wait_for "http://127.0.0.1:$NGINX_PORT/bench"
+wait_for "http://127.0.0.1:$GATEWAY_PORT/bench"
+
+measure() { # name port connections seconds -> "req/s p50 p99" (ms)
+  taskset -c 1 wrk -t1 -c"$3" -d"$4"s --latency "http://127.0.0.1:$2/bench" | awk '
+    /Requests\/sec/ { rps = $2 }
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }'
+}
+
+for port in $BACKEND_PORT $NGINX_PORT $GATEWAY_PORT; do measure warmup "$port" 32 3 >/dev/null; done
+
+declare -A THROUGHPUT LATENCY
+for target in direct:$BACKEND_PORT nginx:$NGINX_PORT gateway:$GATEWAY_PORT; do
+  THROUGHPUT[${target%%:*}]="$(measure "${target%%:*}" "${target##*:}" 64 "$DURATION")"
+  LATENCY[${target%%:*}]="$(measure "${target%%:*}" "${target##*:}" 1 "$DURATION")"
+done
+
+read -r _ direct_p50 _ <<<"${LATENCY[direct]}"
+printf '%s, %s s per run, %s\n' "$(date -u +%Y-%m-%d)" "$DURATION" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
+printf '%-8s | %12s | %12s | %12s | %12s | %14s\n' target "req/s (c64)" "p50 ms (c64)" "p99 ms (c64)" "p50 ms (c1)" "added p50 (c1)"
+for target in direct nginx gateway; do
+  read -r rps p50 p99 <<<"${THROUGHPUT[$target]}"
+  read -r _ l50 _ <<<"${LATENCY[$target]}"
+  printf '%-8s | %12s | %12s | %12s | %12s | %14s\n' "$target" "$rps" "$p50" "$p99" "$l50" \
+    "$(awk -v a="$l50" -v b="$direct_p50" 'BEGIN { printf "%.3f", a - b }')"
+done

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using LiveMicro.Gateway.Configuration;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace LiveMicro.Gateway.Clusters;
+
+/// <summary>Makes the state of a destination once per address, so a destination listed again by discovery (or
+/// both statically and in etcd) keeps its breaker and health instead of starting afresh.</summary>
+public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, ILogger<DestinationFactory> logger)
+{
+    private readonly ConcurrentDictionary<string, DestinationState> _byAddress = new(StringComparer.OrdinalIgnoreCase);
+
+    public DestinationState GetOrCreate(string name, string address) =>
+        _byAddress.GetOrAdd(address.TrimEnd('/'), static (key, arg) => arg.Factory.Create(arg.Name, key), (Factory: this, Name: name));
+
+    private DestinationState Create(string name, string address)
+    {
+        var breaker = options.Value.CircuitBreaker;
+        var circuit = new CircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                FailureRatio = breaker.FailureRatio,
+                MinimumThroughput = breaker.MinimumThroughput,
+                SamplingDuration = breaker.SamplingDuration,
+                BreakDuration = breaker.BreakDuration,
+                StateProvider = circuit,
+                ShouldHandle = static args => ValueTask.FromResult(IsFailure(args.Outcome)),
+                OnOpened = args =>
+                {
+                    LogOpened(logger, address, args.BreakDuration);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    LogHalfOpened(logger, address);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    LogClosed(logger, address);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        return new DestinationState(name, address, pipeline, circuit);
+    }
+
+    /// <summary>What counts against a destination: it could not be reached, did not answer in time, or answered
+    /// with a server error. A 4xx is the client's fault and says nothing about the destination.</summary>
+    private static bool IsFailure(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException or TimeoutRejectedException } => true,
+        { Result: { } response } => (int)response.StatusCode >= 500,
+        _ => false,
+    };
+
+    [LoggerMessage(LogLevel.Warning, "Circuit to {Destination} opened for {BreakDuration}")]
+    private static partial void LogOpened(ILogger logger, string destination, TimeSpan breakDuration);
+
+    [LoggerMessage(LogLevel.Information, "Circuit to {Destination} half-open: the next request probes it")]
+    private static partial void LogHalfOpened(ILogger logger, string destination);
+
+    [LoggerMessage(LogLevel.Information, "Circuit to {Destination} closed")]
+    private static partial void LogClosed(ILogger logger, string destination);
+}

@@ -1,0 +1,38 @@
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace LiveMicro.Gateway.Clusters;
+
+/// <summary>One backend instance as the gateway sees it: its address, whether its last active health check passed,
+/// its circuit breaker and how many requests it is serving now (for power-of-two-choices).</summary>
+public sealed class DestinationState(string name, string address, ResiliencePipeline<HttpResponseMessage> circuitBreaker,
+    CircuitBreakerStateProvider circuit)
+{
+    private volatile bool _isHealthy = true;
+    private int _activeRequests;
+
+    public string Name { get; } = name;
+
+    /// <summary>Scheme, host, port and base path, without a trailing slash.</summary>
+    public string Address { get; } = address;
+
+    public ResiliencePipeline<HttpResponseMessage> CircuitBreaker { get; } = circuitBreaker;
+
+    /// <summary>What the active health checks last said; true until one fails, as in YARP.</summary>
+    public bool IsHealthy
+    {
+        get => _isHealthy;
+        set => _isHealthy = value;
+    }
+
+    /// <summary>While open the breaker refuses at once; half-open lets one probe through, so it counts as usable.</summary>
+    public bool IsCircuitOpen => circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    public int ActiveRequests => Volatile.Read(ref _activeRequests);
+
+    public void RequestStarted() => Interlocked.Increment(ref _activeRequests);
+
+    public void RequestEnded() => Interlocked.Decrement(ref _activeRequests);
+
+    public override string ToString() => $"{Name} ({Address})";
+}
