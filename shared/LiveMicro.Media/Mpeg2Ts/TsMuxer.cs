@@ -98,7 +98,10 @@ public sealed class TsMuxer
         WriteSection(output, PmtPid, ref _pmtContinuity, pmt[..(length + 4)]);
     }
 
-    /// <summary>Writes one H.264 access unit (Annex B, starting with an AUD) as a PES packet on the video PID, with a PCR.</summary>
+    /// <summary>
+    /// Writes one H.264 access unit (Annex B, starting with an AUD) as a PES packet on the video PID. Each carries a
+    /// PCR, which keeps PCRs within the 100 ms the standard allows (section 2.7.2) at any usual frame rate.
+    /// </summary>
     /// <param name="isRandomAccess">An IDR access unit: flagged with random_access_indicator so players can start there.</param>
     /// <param name="programClock">The PCR, in 90 kHz units; it must not run ahead of the DTS.</param>
     public void WriteVideo(IBufferWriter<byte> output, long decodeTime, long presentationTime, long programClock, bool isRandomAccess, ReadOnlySpan<byte> accessUnit)
@@ -111,7 +114,10 @@ public sealed class TsMuxer
         WritePes(output, VideoPid, VideoStreamId, ref _videoContinuity, decodeTime, presentationTime, programClock, isRandomAccess, accessUnit);
     }
 
-    /// <summary>Writes ADTS frames as one PES packet on the audio PID; it carries the PCR when there is no video.</summary>
+    /// <summary>
+    /// Writes ADTS frames as one PES packet on the audio PID. Without video, audio carries the PCR and every PES is
+    /// flagged as a random access point, since any AAC frame can start playback.
+    /// </summary>
     public void WriteAudio(IBufferWriter<byte> output, long presentationTime, long programClock, ReadOnlySpan<byte> adtsFrames)
     {
         if (!_hasAudio)
