@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using LiveMicro.Discovery;
+using LiveMicro.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace LiveMicro.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ResilienceTests(GatewayFixture fixture)
+{
+    private async Task<long> HitsAsync(string instance)
+    {
+        using var http = new HttpClient();
+        return (await http.GetFromJsonAsync<Dictionary<string, long>>(fixture.Backend(instance).Url + "/_hits"))!["hits"];
+    }
+
+    [Fact]
+    public async Task The_breaker_opens_on_server_errors_answers_503_at_once_and_closes_after_a_good_probe()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await fixture.Gateway.GetAsync("/api/streams?status=500")).StatusCode);
+        }
+
+        var hitsWhileOpen = await HitsAsync("rtmp-a");
+        var refused = await fixture.Gateway.GetAsync("/api/streams");
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.EndsWith("/circuit-open", problem["type"]!.GetValue<string>());
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(hitsWhileOpen, await HitsAsync("rtmp-a"));
+
+        // after the break one probe goes through; it succeeds, so the circuit closes
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.Equal("rtmp", await fixture.ServiceBehindAsync("/api/streams"));
+        for (var i = 0; i < 5; i++) Assert.Equal("rtmp", await fixture.ServiceBehindAsync("/api/streams"));
+    }
+
+    [Fact]
+    public async Task A_destination_slower_than_the_route_timeout_gives_504()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var problem = await (await fixture.Gateway.GetAsync("/api/ranks/slow?delayMs=5000")).AssertProblemAsync(HttpStatusCode.GatewayTimeout);
+
+        Assert.EndsWith("/upstream-timeout", problem["type"]!.GetValue<string>());
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Two_instances_share_the_load_and_requests_keep_succeeding_when_one_is_killed()
+    {
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var response = await fixture.Gateway.GetAsync("/api/users/1");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            seen.Add(response.Headers.GetValues("X-Instance").Single());
+        }
+
+        Assert.Equal(["user-a", "user-b"], seen.Order());
+
+        await fixture.Backend("user-b").KillAsync();
+
+        // until its lease expires (3 s) the dead instance is still listed: retries and its breaker cover the gap
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+        var requests = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await fixture.Gateway.GetAsync("/api/users/1");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"request {requests} after the kill: {(int)response.StatusCode}");
+            Assert.Equal("user-a", response.Headers.GetValues("X-Instance").Single());
+            requests++;
+            await Task.Delay(20);
+        }
+
+        Assert.True(requests > 50, $"{requests} requests");
+        await ApiClient.EventuallyAsync(async () =>
+            (await new EtcdClient(new HttpClient { BaseAddress = new Uri(fixture.EtcdEndpoint) })
+                .GetPrefixAsync(ServiceRegistry.Key("user", "user-b"))).Items.Count == 0, "the lease to expire");
+    }
+
+    [Fact]
+    public async Task An_unreachable_destination_gives_502_and_a_non_idempotent_request_is_not_retried()
+    {
+        var deadPort = ServerProcess.FreePort();
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
+        {
+            ["Discovery:Etcd:Endpoint"] = "",
+            ["ReverseProxy:Clusters:live:Destinations:live-1:Address"] = $"http://127.0.0.1:{deadPort}",
+            ["ReverseProxy:Clusters:live:HealthCheck:Active:Enabled"] = "false",
+        });
+        await using var _ = app;
+        using var gateway = new HttpClient { BaseAddress = url };
+
+        var problem = await (await gateway.PostAsJsonAsync("/api/rooms", new { title = "t" })).AssertProblemAsync(HttpStatusCode.BadGateway);
+
+        Assert.EndsWith("/bad-gateway", problem["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task With_etcd_down_at_start_the_gateway_warns_and_routes_to_its_static_destinations()
+    {
+        var logs = new CapturedLogs();
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
+        {
+            ["Discovery:Etcd:Endpoint"] = $"http://127.0.0.1:{ServerProcess.FreePort()}",
+            ["ReverseProxy:Clusters:user:Destinations:user-1:Address"] = fixture.Backend("user-a").Url,
+        }, logs);
+        await using var _ = app;
+        using var gateway = new HttpClient { BaseAddress = url };
+
+        Assert.Equal("user", await fixture.ServiceBehindAsync("/api/users/1", gateway));
+        await ApiClient.EventuallyAsync(() => Task.FromResult(logs.Lines.Any(l =>
+            l.Level == LogLevel.Warning && l.Message.Contains("routing to the static destinations"))), "the warning");
+    }
+}
