@@ -5,11 +5,11 @@ using System.Text;
 namespace LiveMicro.Bench.EchoBackend;
 
 /// <summary>A minimal chat: every text message goes to every socket of the same room, prefixed with the
-/// instance that relayed it. <c>close:4001:reason</c> makes the server close with that code; a client's close is
-/// answered with the same code and reason.</summary>
+/// instance that relayed it; each socket has one sender at a time, as WebSocket requires. <c>close:4001:reason</c>
+/// makes the server close with that code; a client's close is answered with the same code and reason.</summary>
 public sealed class ChatRooms
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<WebSocket, byte>> _rooms = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<WebSocket, SemaphoreSlim>> _rooms = new();
 
     public static async Task AcceptAsync(HttpContext context, string room, ChatRooms rooms, EchoState state)
     {
@@ -22,7 +22,8 @@ public sealed class ChatRooms
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var members = rooms._rooms.GetOrAdd(room, _ => new());
-        members[socket] = 0;
+        using var sending = new SemaphoreSlim(1);
+        members[socket] = sending;
         try
         {
             await rooms.RelayAsync(socket, members, state, context.RequestAborted);
@@ -33,7 +34,7 @@ public sealed class ChatRooms
         }
     }
 
-    private async Task RelayAsync(WebSocket socket, ConcurrentDictionary<WebSocket, byte> members, EchoState state, CancellationToken cancellationToken)
+    private async Task RelayAsync(WebSocket socket, ConcurrentDictionary<WebSocket, SemaphoreSlim> members, EchoState state, CancellationToken cancellationToken)
     {
         var buffer = new byte[4096];
         while (true)
@@ -55,10 +56,18 @@ public sealed class ChatRooms
             }
 
             var message = Encoding.UTF8.GetBytes($"{state.Instance}: {text}");
-            foreach (var member in members.Keys)
+            foreach (var (member, memberSending) in members)
             {
-                if (member.State == WebSocketState.Open)
-                    await member.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                await memberSending.WaitAsync(cancellationToken);
+                try
+                {
+                    if (member.State == WebSocketState.Open)
+                        await member.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                }
+                finally
+                {
+                    memberSending.Release();
+                }
             }
         }
     }
