@@ -20,7 +20,7 @@ public class FfmpegSessionTests
     private const uint PublishStreamId = 1;
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(60);
 
-    [FfmpegFact]
+    [Fact]
     public async Task Ffmpeg_publish_completes_the_digest_handshake_and_delivers_every_tag_unchanged()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -50,7 +50,7 @@ public class FfmpegSessionTests
         }
     }
 
-    [FfmpegFact]
+    [Fact]
     public async Task Ffmpeg_plays_what_the_chunk_writer_sends_with_every_frame_intact()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -2,21 +2,12 @@ using System.Diagnostics;
 
 namespace LiveMicro.Media.Tests.Support;
 
-/// <summary>A fact that runs ffmpeg (installed at /usr/bin on the dev machines); skipped where it is absent.</summary>
-public sealed class FfmpegFactAttribute : FactAttribute
-{
-    public FfmpegFactAttribute()
-    {
-        if (!File.Exists(Ffmpeg.Path))
-        {
-            Skip = $"{Ffmpeg.Path} is not installed.";
-        }
-    }
-}
-
 internal static class Ffmpeg
 {
-    public const string Path = "/usr/bin/ffmpeg";
+    /// <summary>/usr/bin/ffmpeg; scripts/test installs it (Debian's ffmpeg), so a missing one is a failure, not a skip.</summary>
+    public static string Path => File.Exists("/usr/bin/ffmpeg")
+        ? "/usr/bin/ffmpeg"
+        : throw new FileNotFoundException("/usr/bin/ffmpeg is not installed: run scripts/test, which installs ffmpeg.");
 
     public static Process Start(params string[] arguments)
     {

@@ -2,21 +2,12 @@ using System.Diagnostics;
 
 namespace LiveMicro.Media.Tests.Support;
 
-/// <summary>A fact that needs ffprobe (installed at /usr/bin on the dev machines); skipped where it is absent.</summary>
-public sealed class FfprobeFactAttribute : FactAttribute
-{
-    public FfprobeFactAttribute()
-    {
-        if (!File.Exists(Ffprobe.Path))
-        {
-            Skip = $"{Ffprobe.Path} is not installed.";
-        }
-    }
-}
-
 internal static class Ffprobe
 {
-    public const string Path = "/usr/bin/ffprobe";
+    /// <summary>/usr/bin/ffprobe; scripts/test installs it (Debian's ffmpeg), so a missing one is a failure, not a skip.</summary>
+    public static string Path => File.Exists("/usr/bin/ffprobe")
+        ? "/usr/bin/ffprobe"
+        : throw new FileNotFoundException("/usr/bin/ffprobe is not installed: run scripts/test, which installs ffmpeg.");
 
     public static (string Output, string Errors) Run(params string[] arguments)
     {
