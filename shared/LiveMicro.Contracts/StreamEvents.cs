@@ -1,0 +1,11 @@
+using LiveMicro.EventBus;
+
+namespace LiveMicro.Contracts;
+
+/// <summary>Media started flowing for a room (RTMP publish or WebRTC ingest). <paramref name="PublisherId"/>
+/// identifies this publishing session, so a late <see cref="StreamUnpublished"/> of an older session cannot take a
+/// newer one offline.</summary>
+public sealed record StreamPublished(long RoomId, string StreamName, string PublisherId, string Protocol,
+    string? VideoCodec, string? AudioCodec) : IntegrationEvent;
+
+public sealed record StreamUnpublished(long RoomId, string StreamName, string PublisherId, string Reason) : IntegrationEvent;
