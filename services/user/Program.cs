@@ -1,3 +1,4 @@
+using LiveMicro.Discovery;
 using LiveMicro.ServiceDefaults;
 using LiveMicro.User.Apis;
 using LiveMicro.User.Extensions;
@@ -5,6 +6,7 @@ using LiveMicro.User.Extensions;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddServiceDiscoveryRegistration("user");
 builder.AddApplicationServices();
 
 var app = builder.Build();

@@ -28,6 +28,8 @@ public sealed class UserFixture : IAsyncLifetime
 
     public Dictionary<string, string?> UserSettings { get; private set; } = [];
 
+    public string RedisConnectionString => _redis!.ConnectionString;
+
     public async Task InitializeAsync()
     {
         _postgres = await PostgresServer.StartAsync();

@@ -1,6 +1,7 @@
 using LiveMicro.Auth.Accounts;
 using LiveMicro.Auth.Infrastructure;
 using LiveMicro.Auth.Tokens;
+using LiveMicro.Contracts;
 using LiveMicro.EventBus;
 using LiveMicro.EventBus.Outbox;
 using LiveMicro.ServiceDefaults;
@@ -18,7 +19,9 @@ public static class Extensions
         // here, not in ServiceDefaults: the validation generator only sees AddValidation calls in this assembly
         builder.Services.AddValidation();
         builder.AddPostgresDbContext<AuthDbContext>("AuthDb");
-        builder.AddRedisEventBus().AddOutboxRelay<AuthDbContext>();
+        builder.AddRedisEventBus()
+            .AddSubscription<UserProfileChanged, UserProfileChangedHandler>()
+            .AddOutboxRelay<AuthDbContext>();
 
         builder.Services.AddValidatedOptions<TokenLifetimeOptions>("Tokens");
         builder.Services.AddValidatedOptions<LoginOptions>("Login");
