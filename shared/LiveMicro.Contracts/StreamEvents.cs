@@ -9,3 +9,7 @@ public sealed record StreamPublished(long RoomId, string StreamName, string Publ
     string? VideoCodec, string? AudioCodec) : IntegrationEvent;
 
 public sealed record StreamUnpublished(long RoomId, string StreamName, string PublisherId, string Reason) : IntegrationEvent;
+
+/// <summary>The room's stream key was rotated or the room ended: a media server publishing <paramref name="StreamName"/>
+/// must cut that publisher off.</summary>
+public sealed record PublishingRevoked(long RoomId, string StreamName, string Reason) : IntegrationEvent;

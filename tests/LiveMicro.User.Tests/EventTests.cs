@@ -3,26 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LiveMicro.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
-using StackExchange.Redis;
 
 namespace LiveMicro.User.Tests;
 
 [Collection(UserCollection.Name)]
 public sealed class EventTests(UserFixture fixture)
 {
-    /// <summary>The bodies of the entries on an event type's stream, read the way any consumer would.</summary>
-    private async Task<List<JsonNode>> StreamBodiesAsync(string eventType)
-    {
-        using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.RedisConnectionString);
-        var entries = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("XRANGE", $"livemicro:events:{eventType}", "-", "+"))!;
-        return entries.Select(entry =>
-        {
-            var fields = (RedisResult[])((RedisResult[])entry!)[1]!;
-            var body = Enumerable.Range(0, fields.Length / 2).First(i => (string?)fields[2 * i] == "body");
-            return JsonNode.Parse((string)fields[2 * body + 1]!)!;
-        }).ToList();
-    }
-
     [Fact]
     public async Task Follow_and_unfollow_publish_events_with_the_new_follower_count()
     {
@@ -36,10 +22,8 @@ public sealed class EventTests(UserFixture fixture)
         bool Announces(JsonNode body, long count) =>
             body["followerId"]!.GetValue<long>() == fan.Id && body["followeeId"]!.GetValue<long>() == anchor.Id &&
             body["followeeFollowerCount"]!.GetValue<long>() == count;
-        await ApiClient.EventuallyAsync(async () => (await StreamBodiesAsync("UserFollowed")).Any(b => Announces(b, 1)),
-            "UserFollowed on its stream");
-        await ApiClient.EventuallyAsync(async () => (await StreamBodiesAsync("UserUnfollowed")).Any(b => Announces(b, 0)),
-            "UserUnfollowed on its stream");
+        await StreamAssert.EventuallyOnStreamAsync(fixture.RedisConnectionString, "UserFollowed", b => Announces(b, 1));
+        await StreamAssert.EventuallyOnStreamAsync(fixture.RedisConnectionString, "UserUnfollowed", b => Announces(b, 0));
     }
 
     [Fact]

@@ -1,0 +1,35 @@
+using LiveMicro.Contracts;
+using LiveMicro.EventBus;
+using LiveMicro.EventBus.Outbox;
+using LiveMicro.Live.Configuration;
+using LiveMicro.Live.Infrastructure;
+using LiveMicro.Live.Presence;
+using LiveMicro.Live.Rooms;
+using LiveMicro.ServiceDefaults;
+using LiveMicro.ServiceDefaults.Data;
+
+namespace LiveMicro.Live.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        // here, not in ServiceDefaults: the validation generator only sees AddValidation calls in this assembly
+        builder.Services.AddValidation();
+        builder.Services.AddValidatedOptions<LiveOptions>(LiveOptions.SectionName);
+
+        builder.AddPostgresDbContext<LiveDbContext>("LiveDb");
+        builder.AddRedisEventBus()
+            .AddSubscription<StreamPublished, StreamPublishedHandler>()
+            .AddSubscription<StreamUnpublished, StreamUnpublishedHandler>()
+            .AddOutboxRelay<LiveDbContext>();
+
+        builder.Services.AddScoped<RoomLifecycle>();
+        builder.Services.AddSingleton<RoomUrls>();
+        builder.Services.AddSingleton<ViewerPresence>();
+        builder.Services.AddSingleton<RoomSockets>();
+        builder.Services.AddSingleton<RoomBroadcasts>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RoomBroadcasts>());
+        return builder;
+    }
+}

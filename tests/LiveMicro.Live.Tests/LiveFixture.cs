@@ -1,0 +1,88 @@
+extern alias auth;
+using System.Net.WebSockets;
+using LiveMicro.EventBus;
+using LiveMicro.ServiceDefaults.Authentication;
+using LiveMicro.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LiveMicro.Live.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class LiveCollection : ICollectionFixture<LiveFixture>
+{
+    public const string Name = "live";
+}
+
+/// <summary>Real PostgreSQL and Redis; auth in-process for tokens; the live service on real Kestrel (so
+/// WebSocket clients are real sockets that can vanish) with short heartbeats.</summary>
+public sealed class LiveFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(500);
+
+    private PostgresServer? _postgres;
+    private RedisServer? _redis;
+
+    public ServiceApp<auth::Program> AuthApp { get; private set; } = null!;
+
+    public ServiceApp<Program> LiveApp { get; private set; } = null!;
+
+    public HttpClient Auth { get; private set; } = null!;
+
+    public HttpClient Live { get; private set; } = null!;
+
+    public Uri LiveAddress { get; private set; } = null!;
+
+    public string RedisConnectionString => _redis!.ConnectionString;
+
+    public IEventBus EventBus => LiveApp.Services.GetRequiredService<IEventBus>();
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        _redis = await RedisServer.StartAsync();
+        AuthApp = new ServiceApp<auth::Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:AuthDb"] = await _postgres.CreateDatabaseAsync("auth"),
+            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
+        });
+        Auth = AuthApp.CreateClient();
+
+        LiveApp = new ServiceApp<Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:LiveDb"] = await _postgres.CreateDatabaseAsync("live"),
+            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
+            ["Jwt:JwksUrl"] = "http://auth/.well-known/jwks.json",
+            ["Live:HeartbeatInterval"] = Heartbeat.ToString(),
+            ["Live:HttpPresenceTtl"] = "00:00:01",
+            ["Live:CountPushInterval"] = "00:00:00.050",
+            ["Live:MaxMessageBytes"] = "1024",
+            ["Live:RtmpUrl"] = "rtmp://media.example:1935/live",
+            ["Live:PlaybackBaseUrl"] = "https://play.example",
+        }, services => services.AddHttpClient(AuthenticationExtensions.JwksHttpClient)
+            .ConfigurePrimaryHttpMessageHandler(() => AuthApp.Server.CreateHandler()));
+        LiveApp.UseKestrel(0);
+        LiveApp.StartServer();
+        Live = LiveApp.CreateClient();
+        LiveAddress = Live.BaseAddress!;
+    }
+
+    /// <summary>A real WebSocket to the room, as a browser would open it.</summary>
+    public async Task<ClientWebSocket> ConnectAsync(long roomId, string? accessToken = null, string? guest = null)
+    {
+        var socket = new ClientWebSocket();
+        var query = accessToken is not null ? $"?access_token={accessToken}" : guest is not null ? $"?guest={guest}" : "";
+        var uri = new UriBuilder(LiveAddress) { Scheme = "ws", Path = $"/ws/rooms/{roomId}", Query = query }.Uri;
+        await socket.ConnectAsync(uri, CancellationToken.None);
+        return socket;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Live?.Dispose();
+        Auth?.Dispose();
+        if (LiveApp is not null) await LiveApp.DisposeAsync();
+        if (AuthApp is not null) await AuthApp.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
+}

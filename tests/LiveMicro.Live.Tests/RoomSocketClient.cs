@@ -1,0 +1,62 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace LiveMicro.Live.Tests;
+
+public static class RoomSocketClient
+{
+    public static Task SendJsonAsync(this ClientWebSocket socket, string json) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    /// <summary>The next JSON message, or null when the server closed the socket.</summary>
+    public static async Task<JsonNode?> ReceiveJsonAsync(this ClientWebSocket socket, TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), cancel.Token);
+            length += result.Count;
+        }
+        while (!result.EndOfMessage);
+
+        return result.MessageType == WebSocketMessageType.Close ? null : JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, length));
+    }
+
+    /// <summary>Reads until a message matches; fails after the timeout.</summary>
+    public static async Task<JsonNode> ReceiveUntilAsync(this ClientWebSocket socket, Func<JsonNode, bool> match, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero) Assert.Fail($"timed out waiting for {what}");
+            JsonNode? message;
+            try
+            {
+                message = await socket.ReceiveJsonAsync(remaining);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"timed out waiting for {what}");
+                throw;
+            }
+
+            if (message is null) Assert.Fail($"the socket closed ({socket.CloseStatus} {socket.CloseStatusDescription}) before {what}");
+            if (match(message!)) return message!;
+        }
+    }
+
+    /// <summary>Reads until the server closes the socket; answers its close status.</summary>
+    public static async Task<WebSocketCloseStatus?> ReceiveCloseAsync(this ClientWebSocket socket)
+    {
+        while (await socket.ReceiveJsonAsync() is not null)
+        {
+        }
+
+        return socket.CloseStatus;
+    }
+}
