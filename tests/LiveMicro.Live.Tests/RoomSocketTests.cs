@@ -51,6 +51,8 @@ public sealed class RoomSocketTests(LiveFixture fixture)
         var viewers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => fixture.ConnectAsync(roomId, guest: $"guest-crowd-{i:000}")));
         await watcher.ReceiveUntilAsync(m => IsViewers(m, 201), "201 viewers");
         Assert.Equal(201, await CountAsync(roomId));
+        await StreamAssert.EventuallyOnStreamAsync(fixture.RedisConnectionString, nameof(ViewerCountChanged),
+            body => body["roomId"]!.GetValue<long>() == roomId && body["viewerCount"]!.GetValue<long>() == 201);
 
         await Task.WhenAll(viewers.Select((socket, i) => i % 2 == 0
             ? socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None)
