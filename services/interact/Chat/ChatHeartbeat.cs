@@ -1,0 +1,68 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LiveMicro.Interact.Chat;
+
+/// <summary>Once per heartbeat interval: pings every local client (one frame, serialised once) and drops those that
+/// left two pings unanswered; renews this instance's liveness in Redis (entering its connections again if the others
+/// had given it up for dead); and removes the viewers of instances that stopped renewing, pushing their leaves.</summary>
+public sealed partial class ChatHeartbeat(LocalConnections local, RoomPresence presence, ChatPublisher publisher,
+    IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatHeartbeat> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
+        do
+        {
+            PingClients();
+            try
+            {
+                await RenewAsync();
+                foreach (var change in await presence.ReapDeadInstancesAsync())
+                {
+                    await publisher.PublishPresenceAsync(change, entered: false);
+                }
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                LogHeartbeatFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private void PingClients()
+    {
+        var ping = new ChatFrame(new PingMessage(time.GetUtcNow().ToUnixTimeMilliseconds()));
+        foreach (var connection in local.All)
+        {
+            if (connection.CountPing() >= 2) connection.Drop(WebSocketCloseStatus.PolicyViolation, "missed two heartbeats");
+            else connection.TryEnqueue(ping);
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        if (!await presence.RenewInstanceAsync()) return;
+        // new, or reaped while it was paused: its connections are entered again (entering is idempotent)
+        foreach (var connection in local.All) await presence.EnterAsync(connection);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var connection in local.All) connection.Drop(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+        try
+        {
+            await presence.LeaveInstanceAsync();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            LogHeartbeatFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat heartbeat could not reach Redis")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,131 @@
+using LiveMicro.Contracts;
+using LiveMicro.EventBus.Outbox;
+using LiveMicro.Interact.Chat;
+using LiveMicro.Interact.Infrastructure;
+using LiveMicro.Interact.Wallets;
+using Microsoft.EntityFrameworkCore;
+
+namespace LiveMicro.Interact.Gifts;
+
+public enum GiftOutcome
+{
+    Sent,
+    Replayed,
+    UnknownRoom,
+    UnknownGift,
+    OwnRoom,
+    RoomEnded,
+    InsufficientBalance,
+    KeyReusedForAnotherGift,
+}
+
+public sealed record GiftResult(GiftOutcome Outcome, GiftTransaction? Transaction = null, Gift? Gift = null, long Balance = 0);
+
+/// <summary>Sends gifts: the sender's debit, the anchor's revenue, two ledger entries, the transaction row and the
+/// GiftSent outbox event commit together or not at all; then the gift is pushed into the chat.</summary>
+public sealed partial class GiftSender(InteractDbContext db, ChatPublisher chat, TimeProvider time, ILogger<GiftSender> logger)
+{
+    public async Task<GiftResult> SendAsync(long senderId, string senderName, long roomId, long giftId, int count,
+        string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var room = await db.Rooms.AsNoTracking().SingleOrDefaultAsync(r => r.Id == roomId, cancellationToken);
+        if (room is null) return new GiftResult(GiftOutcome.UnknownRoom);
+        var gift = await db.Gifts.AsNoTracking().SingleOrDefaultAsync(g => g.Id == giftId, cancellationToken);
+        if (gift is null) return new GiftResult(GiftOutcome.UnknownGift);
+        if (room.AnchorId == senderId) return new GiftResult(GiftOutcome.OwnRoom);
+
+        // a replay must answer the first result even after the room ended
+        if (await FindAsync(senderId, idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return Replay(earlier, roomId, gift, count);
+        }
+
+        if (room.Status == RoomStatuses.Ended) return new GiftResult(GiftOutcome.RoomEnded);
+
+        var total = checked(gift.Price * count);
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The unique (sender, key) index is the idempotency lock: a concurrent twin waits here for this transaction
+        // and then finds the row (commit) or inserts its own (rollback).
+        var inserted = await db.Database.SqlQuery<long>($"""
+            INSERT INTO gift_transactions (sender_id, idempotency_key, room_id, anchor_id, gift_id, count, total_coins, balance_after, created_at)
+            VALUES ({senderId}, {idempotencyKey}, {roomId}, {room.AnchorId}, {giftId}, {count}, {total}, 0, {now})
+            ON CONFLICT (sender_id, idempotency_key) DO NOTHING
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (inserted.Count == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return Replay((await FindAsync(senderId, idempotencyKey, cancellationToken))!, roomId, gift, count);
+        }
+
+        var transactionId = inserted[0];
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO wallets (user_id, balance, revenue, updated_at) VALUES ({room.AnchorId}, 0, 0, {now})
+            ON CONFLICT (user_id) DO NOTHING
+            """, cancellationToken);
+        // Both wallets locked in id order: A gifting in B's room while B gifts in A's room cannot deadlock.
+        await db.Database.SqlQuery<long>($"""
+            SELECT user_id AS "Value" FROM wallets WHERE user_id IN ({senderId}, {room.AnchorId}) ORDER BY user_id FOR UPDATE
+            """).ToListAsync(cancellationToken);
+        var debited = await db.Database.SqlQuery<long>($"""
+            UPDATE wallets SET balance = balance - {total}, updated_at = {now}
+            WHERE user_id = {senderId} AND balance >= {total}
+            RETURNING balance AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (debited.Count == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            var wallet = await db.Wallets.AsNoTracking().SingleOrDefaultAsync(w => w.UserId == senderId, cancellationToken);
+            return new GiftResult(GiftOutcome.InsufficientBalance, Gift: gift, Balance: wallet?.Balance ?? 0);
+        }
+
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE wallets SET revenue = revenue + {total}, updated_at = {now} WHERE user_id = {room.AnchorId};
+            UPDATE gift_transactions SET balance_after = {debited[0]} WHERE id = {transactionId};
+            INSERT INTO ledger_entries (user_id, kind, amount, gift_transaction_id, created_at) VALUES
+                ({senderId}, {LedgerKinds.GiftSent}, {-total}, {transactionId}, {now}),
+                ({room.AnchorId}, {LedgerKinds.GiftReceived}, {total}, {transactionId}, {now})
+            """, cancellationToken);
+        db.AddOutboxEvent(new GiftSent(roomId, room.AnchorId, senderId, senderName, gift.Id, gift.Name, count, total, gift.Level));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        var sent = new GiftTransaction
+        {
+            Id = transactionId, SenderId = senderId, IdempotencyKey = idempotencyKey, RoomId = roomId, AnchorId = room.AnchorId,
+            GiftId = giftId, Count = count, TotalCoins = total, BalanceAfter = debited[0], CreatedAt = now,
+        };
+        await PushAsync(sent, gift, room.AnchorName, senderName);
+        return new GiftResult(GiftOutcome.Sent, sent, gift, debited[0]);
+    }
+
+    private static GiftResult Replay(GiftTransaction earlier, long roomId, Gift gift, int count) =>
+        earlier.RoomId == roomId && earlier.GiftId == gift.Id && earlier.Count == count
+            ? new GiftResult(GiftOutcome.Replayed, earlier, gift, earlier.BalanceAfter)
+            : new GiftResult(GiftOutcome.KeyReusedForAnotherGift, earlier, gift);
+
+    private Task<GiftTransaction?> FindAsync(long senderId, string idempotencyKey, CancellationToken cancellationToken) =>
+        db.GiftTransactions.AsNoTracking()
+            .SingleOrDefaultAsync(t => t.SenderId == senderId && t.IdempotencyKey == idempotencyKey, cancellationToken);
+
+    /// <summary>The coins have moved whatever happens here: a failed push is logged, never undone.</summary>
+    private async Task PushAsync(GiftTransaction sent, Gift gift, string anchorName, string senderName)
+    {
+        var message = new GiftMessage(sent.Id, sent.RoomId, sent.AnchorId, anchorName, sent.SenderId, senderName, gift.Id,
+            gift.Name, gift.ImageUrl, gift.Level, sent.Count, sent.TotalCoins);
+        try
+        {
+            if (gift.Level == GiftLevels.Premium) await chat.PublishToAllRoomsAsync(message);
+            else await chat.PublishToRoomAsync(sent.RoomId, message);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            LogPushFailed(logger, e, sent.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gift {TransactionId} was sent but could not be pushed to the chat")]
+    private static partial void LogPushFailed(ILogger logger, Exception exception, long transactionId);
+}
