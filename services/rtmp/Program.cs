@@ -1,11 +1,17 @@
+using LiveMicro.Rtmp.Apis;
+using LiveMicro.Rtmp.Extensions;
 using LiveMicro.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapLiveApi();
+app.MapStreamsApi();
 
 app.Run();
+

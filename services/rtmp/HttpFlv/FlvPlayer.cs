@@ -1,0 +1,49 @@
+using System.IO.Pipelines;
+using LiveMicro.Media.Flv;
+using LiveMicro.Rtmp.Streams;
+
+namespace LiveMicro.Rtmp.HttpFlv;
+
+/// <summary>The HTTP-FLV adapter: an FLV header, then each unit as an FLV tag on the chunked response body.</summary>
+internal sealed class FlvPlayer(PipeWriter body, TimeSpan writeTimeout, int queueCapacity) : StreamSubscriber(queueCapacity), IDisposable
+{
+    private CancellationTokenSource? _writeTimeout;
+
+    public override string Protocol => "flv";
+
+    protected override async ValueTask WriteStartAsync(CancellationToken cancellationToken)
+    {
+        // One timer for the response's life, re-armed per flush: a client that stops reading is dropped.
+        _writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        FlvWriter.WriteFileHeader(body, hasAudio: true, hasVideo: true);
+        await FlushAsync();
+    }
+
+    protected override int Write(in MediaUnit unit)
+    {
+        var type = unit.Kind switch
+        {
+            MediaKind.Audio => FlvTagType.Audio,
+            MediaKind.Video => FlvTagType.Video,
+            _ => FlvTagType.Script,
+        };
+        FlvWriter.WriteTag(body, type, unit.Timestamp, unit.Payload);
+        return unit.Length + FlvWriter.TagOverhead;
+    }
+
+    protected override ValueTask EndBatchAsync(CancellationToken cancellationToken) => FlushAsync();
+
+    /// <summary>Frees the write timer once the response is over.</summary>
+    public void Dispose() => _writeTimeout?.Dispose();
+
+    private async ValueTask FlushAsync()
+    {
+        _writeTimeout!.CancelAfter(writeTimeout);
+        var result = await body.FlushAsync(_writeTimeout.Token);
+        _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        if (result.IsCanceled || result.IsCompleted)
+        {
+            throw new OperationCanceledException("The HTTP-FLV client went away.");
+        }
+    }
+}

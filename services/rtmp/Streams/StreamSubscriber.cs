@@ -1,0 +1,149 @@
+using System.Threading.Channels;
+
+namespace LiveMicro.Rtmp.Streams;
+
+/// <summary>
+/// One consumer of a live stream (an RTMP player, an HTTP-FLV response, the HLS segmenter). The stream's loop
+/// <see cref="Offer"/>s it references to shared media units; the subscriber's own writer loop
+/// (<see cref="RunAsync"/>) sends them. The queue between the two is bounded: a subscriber that falls that far behind
+/// drops its backlog and resumes at the next keyframe, so a slow player costs a bounded number of references and never
+/// delays the others.
+/// </summary>
+public abstract class StreamSubscriber
+{
+    private readonly Channel<QueuedUnit> _queue;
+
+    // Bumped by the stream loop when it gives up on the backlog; queued units of an older epoch are skipped.
+    private int _epoch;
+
+    // Owned by the stream loop.
+    private bool _awaitingRandomAccess;
+    private long _droppedUnits;
+    private long _bytesSent;
+
+    protected StreamSubscriber(int queueCapacity)
+    {
+        _queue = Channel.CreateBounded<QueuedUnit>(new BoundedChannelOptions(queueCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>"rtmp", "flv" or "hls".</summary>
+    public abstract string Protocol { get; }
+
+    public DateTimeOffset JoinedAt { get; internal set; }
+
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Units skipped because this subscriber fell behind.</summary>
+    public long DroppedUnits => Interlocked.Read(ref _droppedUnits);
+
+    /// <summary>Called by the stream loop only. <paramref name="isRandomAccess"/>: a player may (re)start here.</summary>
+    internal void Offer(in MediaUnit unit, bool isRandomAccess)
+    {
+        if (_awaitingRandomAccess)
+        {
+            if (isRandomAccess)
+            {
+                _awaitingRandomAccess = false;
+            }
+            else if (unit.Kind != MediaKind.Metadata && !unit.IsSequenceHeader)
+            {
+                Interlocked.Increment(ref _droppedUnits);
+                return;
+            }
+        }
+
+        var retained = unit.Retain();
+        if (_queue.Writer.TryWrite(new QueuedUnit(retained, _epoch)))
+        {
+            return;
+        }
+
+        retained.Dispose();
+        Interlocked.Increment(ref _droppedUnits);
+        Volatile.Write(ref _epoch, _epoch + 1);
+        _awaitingRandomAccess = true;
+        OnFellBehind();
+    }
+
+    /// <summary>Called by the stream loop for a subscriber joining when no GOP is cached: start at the next keyframe.</summary>
+    internal void StartAtNextRandomAccess() => _awaitingRandomAccess = true;
+
+    /// <summary>Called by the stream loop when the stream ends: the writer sends what is queued, then the end.</summary>
+    internal void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Called by the stream loop when the subscriber left: nothing more will be queued, so free what is.</summary>
+    internal void Abandon()
+    {
+        _queue.Writer.TryComplete();
+        Drain();
+    }
+
+    /// <summary>Sends queued units until the stream ends (then <see cref="WriteEndAsync"/>) or the token fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        try
+        {
+            await WriteStartAsync(cancellationToken);
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                await BeginBatchAsync(cancellationToken);
+                try
+                {
+                    while (reader.TryRead(out var queued))
+                    {
+                        using (queued.Unit)
+                        {
+                            if (queued.Epoch == Volatile.Read(ref _epoch))
+                            {
+                                Interlocked.Add(ref _bytesSent, Write(queued.Unit));
+                            }
+                        }
+                    }
+                }
+                finally
+                {
+                    await EndBatchAsync(cancellationToken);
+                }
+            }
+
+            await WriteEndAsync(cancellationToken);
+        }
+        finally
+        {
+            Drain();
+        }
+    }
+
+    protected virtual ValueTask WriteStartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Before a batch of writes (e.g. take the connection's output lock).</summary>
+    protected virtual ValueTask BeginBatchAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Writes one unit into the output buffer; returns the bytes written.</summary>
+    protected abstract int Write(in MediaUnit unit);
+
+    /// <summary>After a batch: one flush, i.e. one socket write for everything the batch wrote.</summary>
+    protected abstract ValueTask EndBatchAsync(CancellationToken cancellationToken);
+
+    /// <summary>The stream ended (publisher gone): tell the player.</summary>
+    protected virtual ValueTask WriteEndAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    protected virtual void OnFellBehind()
+    {
+    }
+
+    private void Drain()
+    {
+        while (_queue.Reader.TryRead(out var queued))
+        {
+            queued.Unit.Dispose();
+        }
+    }
+
+    private readonly record struct QueuedUnit(MediaUnit Unit, int Epoch);
+}
