@@ -50,6 +50,10 @@ public sealed class PublishAndPlayTests(RtmpServerFixture server)
             Assert.Equal(expectedVideo, hlsLines[0]);
             Assert.StartsWith("aac,", hlsLines[1]);
 
+            var playlist = await server.Http.GetStringAsync($"/live/{room.StreamName}/index.m3u8");
+            Assert.Contains("#EXTINF:2.000,", playlist);
+            Assert.EndsWith("#EXT-X-ENDLIST\n", playlist);
+
             Assert.Equal("h264", stats["videoCodec"]!.GetValue<string>());
             Assert.Equal("aac", stats["audioCodec"]!.GetValue<string>());
             Assert.Equal(room.RoomId, stats["roomId"]!.GetValue<long>());
