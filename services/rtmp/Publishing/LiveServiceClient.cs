@@ -71,7 +71,10 @@ public sealed partial class LiveServiceClient(IHttpClientFactory httpClients, IO
         try
         {
             var client = httpClients.CreateClient(HttpClientName);
-            using var response = await client.PostAsJsonAsync(AuthorizePath, new AuthorizeRequest(streamKey), cancellationToken);
+            // Buffered, so the request has a Content-Length rather than a chunked body: any HTTP server can read it.
+            using var content = JsonContent.Create(new AuthorizeRequest(streamKey));
+            await content.LoadIntoBufferAsync(cancellationToken);
+            using var response = await client.PostAsync(AuthorizePath, content, cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
                 return new StreamAuthorization.Refused();
