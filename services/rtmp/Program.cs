@@ -1,3 +1,4 @@
+using LiveMicro.Discovery;
 using LiveMicro.Rtmp.Apis;
 using LiveMicro.Rtmp.Extensions;
 using LiveMicro.ServiceDefaults;
@@ -5,6 +6,7 @@ using LiveMicro.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddServiceDiscoveryRegistration("rtmp");
 builder.AddApplicationServices();
 
 var app = builder.Build();

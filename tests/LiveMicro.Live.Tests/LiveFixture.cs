@@ -17,7 +17,7 @@ public sealed class LiveCollection : ICollectionFixture<LiveFixture>
 /// WebSocket clients are real sockets that can vanish) with short heartbeats.</summary>
 public sealed class LiveFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
 
     private PostgresServer? _postgres;
     private RedisServer? _redis;

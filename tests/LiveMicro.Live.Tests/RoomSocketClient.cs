@@ -50,6 +50,23 @@ public static class RoomSocketClient
         }
     }
 
+    /// <summary>Reads and discards in the background, as a real client does (a ClientWebSocket answers the server's
+    /// pings only while it is reading); ends when the server closes or the socket is aborted.</summary>
+    public static Task DrainAsync(this ClientWebSocket socket) => Task.Run(async () =>
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // aborted by the test
+        }
+    });
+
     /// <summary>Reads until the server closes the socket; answers its close status.</summary>
     public static async Task<WebSocketCloseStatus?> ReceiveCloseAsync(this ClientWebSocket socket)
     {

@@ -49,14 +49,16 @@ public sealed class RoomSocketTests(LiveFixture fixture)
         using var watcher = await fixture.ConnectAsync(roomId, guest: "guest-watcher");
 
         var viewers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => fixture.ConnectAsync(roomId, guest: $"guest-crowd-{i:000}")));
+        var draining = viewers.Select(socket => socket.DrainAsync()).ToList();
         await watcher.ReceiveUntilAsync(m => IsViewers(m, 201), "201 viewers");
         Assert.Equal(201, await CountAsync(roomId));
         await StreamAssert.EventuallyOnStreamAsync(fixture.RedisConnectionString, nameof(ViewerCountChanged),
             body => body["roomId"]!.GetValue<long>() == roomId && body["viewerCount"]!.GetValue<long>() == 201);
 
         await Task.WhenAll(viewers.Select((socket, i) => i % 2 == 0
-            ? socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None)
+            ? socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None)
             : Task.Run(socket.Abort)));
+        await Task.WhenAll(draining);
         await watcher.ReceiveUntilAsync(m => IsViewers(m, 1), "only the watcher left");
         Assert.Equal(1, await CountAsync(roomId));
         foreach (var socket in viewers) socket.Dispose();
@@ -98,7 +100,7 @@ public sealed class RoomSocketTests(LiveFixture fixture)
         Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(response, 0, read));
 
         await watcher.ReceiveUntilAsync(m => IsViewers(m, 2), "the silent client counted");
-        // two missed heartbeats (2 x 0.5 s here), then it is gone
+        // two missed heartbeats (2 x 1 s here), then it is gone
         await watcher.ReceiveUntilAsync(m => IsViewers(m, 1), "the silent client dropped", TimeSpan.FromSeconds(10));
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using LiveMicro.Contracts;
 using LiveMicro.EventBus;
 using LiveMicro.Rtmp.Hls;
 using LiveMicro.Rtmp.Publishing;
@@ -34,7 +35,8 @@ public static class ApplicationServiceExtensions
         });
         builder.Services.AddSingleton<LiveServiceClient>();
 
-        builder.AddRedisEventBus();
+        builder.AddRedisEventBus().AddSubscription<PublishingRevoked, PublishingRevokedHandler>();
+        builder.Services.AddHostedService<PublisherReauthorization>();
         builder.Services.AddSingleton<StreamEventReporter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StreamEventReporter>());
 

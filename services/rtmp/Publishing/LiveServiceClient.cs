@@ -66,6 +66,9 @@ public sealed partial class LiveServiceClient(IHttpClientFactory httpClients, IO
         return answer;
     }
 
+    /// <summary>Drops a cached answer, so the next check asks the live service again.</summary>
+    public void Forget(string streamKey) => _cache.TryRemove(streamKey, out _);
+
     private async Task<StreamAuthorization> AskAsync(string streamKey, CancellationToken cancellationToken)
     {
         try

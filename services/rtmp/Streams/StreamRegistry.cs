@@ -77,6 +77,23 @@ public sealed partial class StreamRegistry(IOptions<RtmpOptions> options, TimePr
         return stream;
     }
 
+    /// <summary>The room's key was rotated or the room ended: the publisher is cut off and its players are told
+    /// the stream ended. False when nothing publishes <paramref name="name"/> here.</summary>
+    public bool Revoke(string name, string reason)
+    {
+        (LiveStream Stream, IStreamPublisher Publisher) entry;
+        lock (_gate)
+        {
+            if (!_byName.TryGetValue(name, out entry)) return false;
+            Remove(entry.Stream);
+        }
+
+        Log.PublisherRevoked(_logger, name, entry.Stream.Identity.PublisherId, reason);
+        entry.Publisher.Evict(reason);
+        entry.Stream.End(reason);
+        return true;
+    }
+
     /// <summary>The publisher is gone: the name is free at once, and the stream ends its subscribers.</summary>
     public void EndPublish(LiveStream stream, string reason)
     {
@@ -101,6 +118,9 @@ public sealed partial class StreamRegistry(IOptions<RtmpOptions> options, TimePr
     {
         [LoggerMessage(4001, LogLevel.Warning, "Refused publisher {PublisherId} of {StreamName}: publisher {CurrentPublisherId} is still sending")]
         public static partial void PublishRefused(ILogger logger, string streamName, string publisherId, string currentPublisherId);
+
+        [LoggerMessage(4003, LogLevel.Information, "Publisher {PublisherId} of {StreamName} cut off: {Reason}")]
+        public static partial void PublisherRevoked(ILogger logger, string streamName, string publisherId, string reason);
 
         [LoggerMessage(4002, LogLevel.Information, "Publisher {OldPublisherId} of {StreamName} was quiet for {QuietSeconds:0.0} s; {NewPublisherId} takes over")]
         public static partial void PublisherReplaced(ILogger logger, string streamName, string oldPublisherId, string newPublisherId, double quietSeconds);
