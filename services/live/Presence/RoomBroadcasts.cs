@@ -105,14 +105,10 @@ public sealed partial class RoomBroadcasts(
                 }
             }
 
-            try
+            await GuardAsync(async () =>
             {
                 foreach (var roomId in await presence.SweepAsync()) CountChanged(roomId);
-            }
-            catch (RedisException e)
-            {
-                LogRedisFailed(logger, 0, e);
-            }
+            }, roomId: 0);
         }
     }
 
@@ -135,10 +131,11 @@ public sealed partial class RoomBroadcasts(
         {
             await work();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or DbUpdateException or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // a store hiccup costs one push; the next change or sweep brings the count back
-            LogRedisFailed(logger, roomId, e);
+            // a failed push or sweep costs one round; the next change or sweep brings the count back, and the loop
+            // (whose death would stop the host) goes on
+            LogUpkeepFailed(logger, roomId, e);
         }
     }
 
@@ -150,5 +147,5 @@ public sealed partial class RoomBroadcasts(
     }
 
     [LoggerMessage(LogLevel.Warning, "Viewer count upkeep failed for room {RoomId}")]
-    private static partial void LogRedisFailed(ILogger logger, long roomId, Exception exception);
+    private static partial void LogUpkeepFailed(ILogger logger, long roomId, Exception exception);
 }

@@ -17,9 +17,17 @@ public sealed partial class PublisherReauthorization(StreamRegistry streams, Liv
         {
             foreach (var stream in streams.Streams.ToList())
             {
-                var answer = await live.AuthorizeAsync(stream.Identity.StreamKey, stoppingToken);
-                if (answer is StreamAuthorization.Refused) streams.Revoke(stream.Name, "stream key no longer valid");
-                else if (answer is StreamAuthorization.Unavailable unavailable) LogUnavailable(logger, stream.Name, unavailable.Reason);
+                try
+                {
+                    var answer = await live.AuthorizeAsync(stream.Identity.StreamKey, stoppingToken);
+                    if (answer is StreamAuthorization.Refused) streams.Revoke(stream.Name, "stream key no longer valid");
+                    else if (answer is StreamAuthorization.Unavailable unavailable) LogUnavailable(logger, stream.Name, unavailable.Reason);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // one failed check must not end the loop (its death would stop the host)
+                    LogUnavailable(logger, stream.Name, e.Message);
+                }
             }
         }
     }
