@@ -12,30 +12,21 @@ public sealed class AuthCollection : ICollectionFixture<AuthFixture>
 /// <summary>Real PostgreSQL and Redis for the collection, and the auth service in-process on them.</summary>
 public sealed class AuthFixture : IAsyncLifetime
 {
-    private PostgresServer? _postgres;
-    private RedisServer? _redis;
-    private string _database = "";
+    private TestBackends? _backends;
+    private Dictionary<string, string?> _settings = [];
 
     public ServiceApp<Program> App { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
 
-    public Dictionary<string, string?> Settings => new()
-    {
-        ["ConnectionStrings:AuthDb"] = _database,
-        ["ConnectionStrings:Redis"] = _redis!.ConnectionString,
-        ["EventBus:ServiceName"] = "auth",
-    };
-
     /// <summary>Another auth instance on the same database and Redis (a restart, or a second replica).</summary>
     public ServiceApp<Program> CreateApp(Action<IServiceCollection>? configureServices = null) =>
-        new(Settings, configureServices);
+        new(_settings, configureServices);
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        _redis = await RedisServer.StartAsync();
-        _database = await _postgres.CreateDatabaseAsync("auth");
+        _backends = await TestBackends.StartAsync();
+        _settings = await _backends.SettingsAsync("AuthDb");
         App = CreateApp();
         Client = App.CreateClient();
     }
@@ -44,7 +35,6 @@ public sealed class AuthFixture : IAsyncLifetime
     {
         Client?.Dispose();
         if (App is not null) await App.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_backends is not null) await _backends.DisposeAsync();
     }
 }

@@ -1,7 +1,6 @@
 extern alias auth;
 using System.Net.WebSockets;
 using LiveMicro.EventBus;
-using LiveMicro.ServiceDefaults.Authentication;
 using LiveMicro.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,8 +18,7 @@ public sealed class LiveFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
 
-    private PostgresServer? _postgres;
-    private RedisServer? _redis;
+    private TestBackends? _backends;
 
     public ServiceApp<auth::Program> AuthApp { get; private set; } = null!;
 
@@ -32,34 +30,24 @@ public sealed class LiveFixture : IAsyncLifetime
 
     public Uri LiveAddress { get; private set; } = null!;
 
-    public string RedisConnectionString => _redis!.ConnectionString;
+    public string RedisConnectionString => _backends!.Redis.ConnectionString;
 
     public IEventBus EventBus => LiveApp.Services.GetRequiredService<IEventBus>();
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        _redis = await RedisServer.StartAsync();
-        AuthApp = new ServiceApp<auth::Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:AuthDb"] = await _postgres.CreateDatabaseAsync("auth"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-        });
+        _backends = await TestBackends.StartAsync();
+        AuthApp = new ServiceApp<auth::Program>(await _backends.SettingsAsync("AuthDb"));
         Auth = AuthApp.CreateClient();
 
-        LiveApp = new ServiceApp<Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:LiveDb"] = await _postgres.CreateDatabaseAsync("live"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-            ["Jwt:JwksUrl"] = "http://auth/.well-known/jwks.json",
-            ["Live:HeartbeatInterval"] = Heartbeat.ToString(),
-            ["Live:HttpPresenceTtl"] = "00:00:01",
-            ["Live:CountPushInterval"] = "00:00:00.050",
-            ["Live:MaxMessageBytes"] = "1024",
-            ["Live:RtmpUrl"] = "rtmp://media.example:1935/live",
-            ["Live:PlaybackBaseUrl"] = "https://play.example",
-        }, services => services.AddHttpClient(AuthenticationExtensions.JwksHttpClient)
-            .ConfigurePrimaryHttpMessageHandler(() => AuthApp.Server.CreateHandler()));
+        var settings = await _backends.SettingsAsync("LiveDb");
+        settings["Live:HeartbeatInterval"] = Heartbeat.ToString();
+        settings["Live:HttpPresenceTtl"] = "00:00:01";
+        settings["Live:CountPushInterval"] = "00:00:00.050";
+        settings["Live:MaxMessageBytes"] = "1024";
+        settings["Live:RtmpUrl"] = "rtmp://media.example:1935/live";
+        settings["Live:PlaybackBaseUrl"] = "https://play.example";
+        LiveApp = new ServiceApp<Program>(settings, TestBackends.JwksFrom(AuthApp));
         LiveApp.UseKestrel(0);
         LiveApp.StartServer();
         Live = LiveApp.CreateClient();
@@ -82,7 +70,6 @@ public sealed class LiveFixture : IAsyncLifetime
         Auth?.Dispose();
         if (LiveApp is not null) await LiveApp.DisposeAsync();
         if (AuthApp is not null) await AuthApp.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_backends is not null) await _backends.DisposeAsync();
     }
 }

@@ -1,7 +1,5 @@
 extern alias auth;
-using LiveMicro.ServiceDefaults.Authentication;
 using LiveMicro.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveMicro.User.Tests;
 
@@ -15,8 +13,7 @@ public sealed class UserCollection : ICollectionFixture<UserFixture>
 /// in-process, talking through the real event bus.</summary>
 public sealed class UserFixture : IAsyncLifetime
 {
-    private PostgresServer? _postgres;
-    private RedisServer? _redis;
+    private TestBackends? _backends;
 
     public ServiceApp<auth::Program> AuthApp { get; private set; } = null!;
 
@@ -28,33 +25,21 @@ public sealed class UserFixture : IAsyncLifetime
 
     public Dictionary<string, string?> UserSettings { get; private set; } = [];
 
-    public string RedisConnectionString => _redis!.ConnectionString;
+    public string RedisConnectionString => _backends!.Redis.ConnectionString;
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        _redis = await RedisServer.StartAsync();
-        AuthApp = new ServiceApp<auth::Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:AuthDb"] = await _postgres.CreateDatabaseAsync("auth"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-        });
+        _backends = await TestBackends.StartAsync();
+        AuthApp = new ServiceApp<auth::Program>(await _backends.SettingsAsync("AuthDb"));
         Auth = AuthApp.CreateClient();
-
-        UserSettings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:UserDb"] = await _postgres.CreateDatabaseAsync("user"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-            ["Jwt:JwksUrl"] = "http://auth/.well-known/jwks.json",
-        };
+        UserSettings = await _backends.SettingsAsync("UserDb");
         UserApp = CreateUserApp(UserSettings);
         Users = UserApp.CreateClient();
     }
 
     /// <summary>The user service with its JWKS requests answered by the in-process auth service.</summary>
     public ServiceApp<Program> CreateUserApp(IReadOnlyDictionary<string, string?> settings) =>
-        new(settings, services => services.AddHttpClient(AuthenticationExtensions.JwksHttpClient)
-            .ConfigurePrimaryHttpMessageHandler(() => AuthApp.Server.CreateHandler()));
+        new(settings, TestBackends.JwksFrom(AuthApp));
 
     public async Task DisposeAsync()
     {
@@ -62,7 +47,6 @@ public sealed class UserFixture : IAsyncLifetime
         Auth?.Dispose();
         if (UserApp is not null) await UserApp.DisposeAsync();
         if (AuthApp is not null) await AuthApp.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_backends is not null) await _backends.DisposeAsync();
     }
 }
