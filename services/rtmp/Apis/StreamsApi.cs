@@ -18,7 +18,8 @@ public sealed record StreamStats(
     long BytesReceived,
     PlayerCounts Players,
     long BytesSentToPlayers,
-    long DroppedUnits);
+    long DroppedUnits,
+    int LongestPlayerQueue);
 
 /// <summary>What is live on this instance. Never shows stream keys.</summary>
 public static class StreamsApi
@@ -50,7 +51,8 @@ public static class StreamsApi
                 stream.BytesReceived,
                 new PlayerCounts(rtmp, players.Count - rtmp, players.Count),
                 players.Sum(p => p.BytesSent),
-                players.Sum(p => p.DroppedUnits));
+                players.Sum(p => p.DroppedUnits),
+                players.Count == 0 ? 0 : players.Max(p => p.QueuedUnits));
         }).ToArray();
         return TypedResults.Ok(streams);
     }

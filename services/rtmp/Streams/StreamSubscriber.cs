@@ -40,6 +40,9 @@ public abstract class StreamSubscriber
     /// <summary>Units skipped because this subscriber fell behind.</summary>
     public long DroppedUnits => Interlocked.Read(ref _droppedUnits);
 
+    /// <summary>Units queued for the writer right now; never more than the queue capacity.</summary>
+    public int QueuedUnits => _queue.Reader.Count;
+
     /// <summary>Called by the stream loop only. <paramref name="isRandomAccess"/>: a player may (re)start here.</summary>
     internal void Offer(in MediaUnit unit, bool isRandomAccess)
     {

@@ -46,13 +46,13 @@ public static class MediaTools
 
     /// <summary>
     /// ffmpeg publishing a generated H.264 + AAC test stream in real time: testsrc2 320x240 at 25 fps with a keyframe
-    /// every 50 frames (2 s), a 1 kHz sine, for <paramref name="seconds"/>.
+    /// every 50 frames (2 s) unless told otherwise, a 1 kHz sine, for <paramref name="seconds"/>.
     /// </summary>
-    public static Process PublishTestStream(string rtmpUrl, int seconds) => Start("ffmpeg",
+    public static Process PublishTestStream(string rtmpUrl, int seconds, int frameRate = 25, int keyframeInterval = 50) => Start("ffmpeg",
         "-hide_banner", "-v", "error", "-re",
-        "-f", "lavfi", "-i", $"testsrc2=size=320x240:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", $"testsrc2=size=320x240:rate={frameRate}:duration={seconds}",
         "-f", "lavfi", "-i", $"sine=frequency=1000:sample_rate=44100:duration={seconds}",
-        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", $"{keyframeInterval}", "-keyint_min", $"{keyframeInterval}", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "64k",
         "-f", "flv", rtmpUrl);
 

@@ -17,7 +17,7 @@ public sealed class RtmpCollection : ICollectionFixture<RtmpServerFixture>
 /// Real Redis, the live service's stream-key contract on a loopback port, and the rtmp service in-process on real
 /// Kestrel: RTMP and HTTP on free loopback ports, with short timeouts so the tests that wait for them stay quick.
 /// </summary>
-public sealed class RtmpServerFixture : IAsyncLifetime
+public class RtmpServerFixture : IAsyncLifetime
 {
     private RedisServer? _redis;
     private ConnectionMultiplexer? _redisConnection;
@@ -38,6 +38,9 @@ public sealed class RtmpServerFixture : IAsyncLifetime
 
     public string HttpUrl(string path) => $"http://127.0.0.1:{HttpPort}{path}";
 
+    /// <summary>Configuration on top of the defaults above, for a fixture with other limits.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
@@ -45,7 +48,7 @@ public sealed class RtmpServerFixture : IAsyncLifetime
         Live = await LiveServiceStandIn.StartAsync();
         RtmpPort = ServerProcess.FreePort();
         HttpPort = ServerProcess.FreePort();
-        App = new ServiceApp<Program>(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = _redis.ConnectionString,
             ["Jwt:JwksUrl"] = "http://127.0.0.1:9/.well-known/jwks.json",
@@ -57,7 +60,13 @@ public sealed class RtmpServerFixture : IAsyncLifetime
             ["Rtmp:PublisherIdleTimeout"] = "00:00:04",
             ["Rtmp:PublisherTakeoverAfter"] = "00:00:01",
             ["Hls:EndedStreamRetention"] = "00:05:00",
-        }, services => services.AddSingleton<ILoggerProvider>(Logs));
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        App = new ServiceApp<Program>(settings, services => services.AddSingleton<ILoggerProvider>(Logs));
         App.UseKestrel();
         App.StartServer();
         Http = new HttpClient { BaseAddress = new Uri(HttpUrl("/")) };

@@ -57,9 +57,10 @@ public sealed class RtmpTestClient : IAsyncDisposable
     }
 
     /// <summary>TCP connect, handshake and NetConnection connect to the "live" application.</summary>
-    public static async Task<RtmpTestClient> ConnectAsync(int port, string app = "live")
+    /// <param name="receiveBufferSize">SO_RCVBUF before connecting; small, so a client that stops reading stalls the server soon.</param>
+    public static async Task<RtmpTestClient> ConnectAsync(int port, string app = "live", int? receiveBufferSize = null)
     {
-        var client = await OpenAsync(port);
+        var client = await OpenAsync(port, receiveBufferSize);
         await client.HandshakeAsync();
         client._command.ResetWrittenCount();
         Amf0Writer.WriteString(client._command, RtmpCommandName.Connect);
@@ -79,9 +80,14 @@ public sealed class RtmpTestClient : IAsyncDisposable
     public string? ConnectResult { get; private set; }
 
     /// <summary>Only the TCP connection: for tests that send their own bytes.</summary>
-    public static async Task<RtmpTestClient> OpenAsync(int port)
+    public static async Task<RtmpTestClient> OpenAsync(int port, int? receiveBufferSize = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
+
         await socket.ConnectAsync(IPAddress.Loopback, port);
         return new RtmpTestClient(socket);
     }
