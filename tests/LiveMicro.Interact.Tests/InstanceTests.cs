@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
+using LiveMicro.Testing;
 using System.Net.WebSockets;
 using LiveMicro.Interact.Chat;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,26 +37,57 @@ public sealed class InstanceTests(InteractFixture fixture)
     }
 
     [Fact]
-    public async Task Viewers_of_an_instance_that_stopped_heartbeating_are_removed_within_a_few_heartbeats()
+    public async Task Viewers_of_an_instance_that_stopped_heartbeating_are_removed_within_about_one_heartbeat()
     {
         var anchor = await fixture.NewUserAsync();
         var roomId = await fixture.CreateRoomAsync(anchor);
         var lost = await fixture.NewUserAsync();
         await using var watcher = await ChatClient.ConnectAsync(fixture.UrlA, roomId);
 
-        // an instance "dead" enters a signed-in viewer and a guest, heartbeats once, then is never heard of again
+        // an instance enters a signed-in viewer and a guest, renews its liveness once, then is never heard of again
         var redis = fixture.InteractA.Services.GetRequiredService<IConnectionMultiplexer>();
-        var dead = new RoomPresence(redis, Options.Create(new ChatOptions { InstanceId = "dead" }), TimeProvider.System);
+        var deadId = $"dead-{Guid.NewGuid():N}"[..20];
+        var dead = new RoomPresence(redis, Options.Create(new ChatOptions
+        {
+            InstanceId = deadId,
+            HeartbeatInterval = InteractFixture.Heartbeat,
+        }), TimeProvider.System);
         using var nowhere = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
-        await dead.RenewInstanceAsync();
+        Assert.True(await dead.RenewInstanceAsync());
         await dead.EnterAsync(new ChatConnection("dead-1", roomId, lost.Id, "lost one", null, ChatProtocol.Json, nowhere, 8, TimeSpan.FromSeconds(1)));
         await dead.EnterAsync(new ChatConnection("dead-2", roomId, null, null, null, ChatProtocol.Json, nowhere, 8, TimeSpan.FromSeconds(1)));
+        var lastRenewal = Stopwatch.StartNew();
+        Assert.False(await dead.RenewInstanceAsync());
         Assert.Equal(3, await fixture.InteractA.Services.GetRequiredService<RoomPresence>().CountAsync(roomId));
 
-        var left = await watcher.NextAsync("leave", timeout: InteractFixture.Heartbeat * 8);
+        var left = await watcher.NextAsync("leave", timeout: InteractFixture.Heartbeat * 4);
+        var repairedAfter = lastRenewal.Elapsed;
         Assert.Equal(lost.Id, left["userId"]!.GetValue<long>());
-        await watcher.NextAsync("viewers", d => d["viewers"]!.GetValue<long>() == 1, InteractFixture.Heartbeat * 8);
+        await watcher.NextAsync("viewers", d => d["viewers"]!.GetValue<long>() == 1, InteractFixture.Heartbeat * 4);
         Assert.Equal(1, await fixture.InteractA.Services.GetRequiredService<RoomPresence>().CountAsync(roomId));
+
+        // the liveness key lives one heartbeat and the live instances look every quarter heartbeat: 1 to 1 1/4
+        // heartbeats by design; half a heartbeat of slack for a busy test machine
+        Assert.InRange(repairedAfter, InteractFixture.Heartbeat * 0.9, InteractFixture.Heartbeat * 1.75);
+        Assert.Equal(0, await redis.GetDatabase().HashLengthAsync(ChatKeys.InstanceConnections(deadId)));
+    }
+
+    [Fact]
+    public async Task A_live_instance_is_not_swept_and_a_dead_instance_is_forgotten_once_empty()
+    {
+        var redis = fixture.InteractA.Services.GetRequiredService<IConnectionMultiplexer>();
+        var db = redis.GetDatabase();
+        var instances = await db.SortedSetRangeByRankAsync(ChatKeys.Instances);
+        Assert.Contains("a", instances.Select(i => (string)i!));
+        Assert.Contains("b", instances.Select(i => (string)i!));
+        Assert.True(await db.KeyExistsAsync(ChatKeys.InstanceAlive("a")));
+        Assert.True(await db.KeyExistsAsync(ChatKeys.InstanceAlive("b")));
+
+        var gone = new RoomPresence(redis, Options.Create(new ChatOptions { InstanceId = "gone", HeartbeatInterval = InteractFixture.Heartbeat }),
+            TimeProvider.System);
+        await gone.RenewInstanceAsync();
+        await ApiClient.EventuallyAsync(async () => !(await db.SortedSetRangeByRankAsync(ChatKeys.Instances)).Contains("gone"),
+            "the empty dead instance is forgotten", InteractFixture.Heartbeat * 4);
     }
 
     [Fact]

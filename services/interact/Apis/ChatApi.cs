@@ -58,7 +58,12 @@ public static class ChatApi
             return Problems.Create(StatusCodes.Status410Gone, "room-ended", "The room has ended.");
         }
 
-        var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subprotocol });
+        var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = subprotocol,
+            // no per-socket keep-alive timer: the chat heartbeat pings every connection in one sweep
+            KeepAliveInterval = TimeSpan.Zero,
+        });
         var token = userId is null ? null
             : context.Request.Query.TryGetValue("access_token", out var query) ? query.ToString()
             : context.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();

@@ -10,8 +10,13 @@ public static class ChatKeys
     /// <summary>The pub/sub channel all instances share: every message for a room, a user, a connection or all rooms.</summary>
     public static readonly RedisChannel Backplane = new(Prefix + "chat", RedisChannel.PatternMode.Literal);
 
-    /// <summary>Sorted set: instance id, scored by its last heartbeat (unix ms).</summary>
+    /// <summary>Sorted set: the instances known (scored by their last renewal, unix ms, for reading only); an instance
+    /// leaves it when it has been swept.</summary>
     public static RedisKey Instances => Prefix + "instances";
+
+    /// <summary>String with a TTL of one heartbeat, renewed four times per heartbeat: the instance is alive while it
+    /// exists.</summary>
+    public static RedisKey InstanceAlive(string instanceId) => $"{Prefix}instance:{instanceId}:alive";
 
     /// <summary>Hash: connection id -> room id, for the connections an instance holds (cleared when it dies).</summary>
     public static RedisKey InstanceConnections(string instanceId) => $"{Prefix}instance:{instanceId}:conns";

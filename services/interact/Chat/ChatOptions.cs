@@ -13,8 +13,9 @@ public sealed class ChatOptions
     public string InstanceId { get; set; } = Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>The server pings every client this often; a client that answers neither of two pings in a row (no
-    /// frame at all for two periods) is dropped and counted out. Instances also renew their liveness at this
-    /// interval, and an instance silent for three periods has its viewers removed by the others.</summary>
+    /// frame at all for two periods) is dropped and counted out. Instances also renew a liveness key that lives one
+    /// period, four times per period, and the others remove the viewers of an instance whose key expired: within
+    /// 1 to 1 1/4 periods of its last renewal.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 

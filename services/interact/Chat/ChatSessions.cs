@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Unicode;
 using LiveMicro.Interact.Lotteries;
@@ -22,7 +23,6 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
         var id = $"{chat.InstanceId}-{Interlocked.Increment(ref _sequence)}";
         var connection = new ChatConnection(id, room.Id, userId, name, accessToken, protocol, socket, chat.SendQueueCapacity,
             chat.CloseTimeout);
-        var sending = connection.RunSendLoopAsync();
         var entered = false;
         try
         {
@@ -41,7 +41,7 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
             LogRedisFailed(logger, e, id);
             connection.Drop(WebSocketCloseStatus.InternalServerError, "chat unavailable, try again");
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
             // dropped, aborted or vanished
         }
@@ -49,51 +49,64 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
         {
             local.Remove(connection);
             await LeaveAsync(connection, entered);
-            await FinishAsync(socket, connection, sending);
+            await FinishAsync(socket, connection);
         }
     }
 
+    /// <summary>Waits for each message with a zero-byte read, so an idle connection holds no receive buffer; a
+    /// pooled buffer is rented only while a message is being read and decoded.</summary>
     private async Task ReceiveLoopAsync(WebSocket socket, ChatConnection connection, Room room)
     {
         var limit = options.Value.MaxMessageBytes;
-        var buffer = new byte[limit];
         while (true)
         {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
+            var result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close) return;
+
+            ChatRequest? request;
+            string? error;
+            var buffer = ArrayPool<byte>.Shared.Rent(limit);
+            try
             {
-                if (length == buffer.Length)
+                var length = 0;
+                while (!result.EndOfMessage)
                 {
-                    connection.Drop(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {limit} bytes");
+                    if (length == limit)
+                    {
+                        connection.Drop(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {limit} bytes");
+                        return;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, limit - length), CancellationToken.None);
+                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    length += result.Count;
+                }
+
+                connection.MarkAlive();
+                if (result.MessageType != connection.MessageType)
+                {
+                    connection.Drop(WebSocketCloseStatus.InvalidMessageType, connection.Protocol == ChatProtocol.Json
+                        ? "binary frames need the livemicro.proto subprotocol"
+                        : "text frames need the JSON protocol");
                     return;
                 }
 
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), connection.Aborted);
-                if (result.MessageType == WebSocketMessageType.Close) return;
-                length += result.Count;
-            }
-            while (!result.EndOfMessage);
+                var payload = buffer.AsSpan(0, length);
+                if (connection.Protocol == ChatProtocol.Json && !Utf8.IsValid(payload))
+                {
+                    connection.Drop(WebSocketCloseStatus.InvalidPayloadData, "text frames must be UTF-8");
+                    return;
+                }
 
-            connection.MarkAlive();
-            if (result.MessageType != connection.MessageType)
+                request = connection.Protocol == ChatProtocol.Json
+                    ? JsonChatCodec.DecodeRequest(payload, out error)
+                    : ProtobufChatCodec.DecodeRequest(payload, out error);
+            }
+            finally
             {
-                connection.Drop(WebSocketCloseStatus.InvalidMessageType, connection.Protocol == ChatProtocol.Json
-                    ? "binary frames need the livemicro.proto subprotocol"
-                    : "text frames need the JSON protocol");
-                return;
+                ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            var payload = buffer.AsSpan(0, length);
-            if (connection.Protocol == ChatProtocol.Json && !Utf8.IsValid(payload))
-            {
-                connection.Drop(WebSocketCloseStatus.InvalidPayloadData, "text frames must be UTF-8");
-                return;
-            }
-
-            var request = connection.Protocol == ChatProtocol.Json
-                ? JsonChatCodec.DecodeRequest(payload, out var error)
-                : ProtobufChatCodec.DecodeRequest(payload, out error);
             if (request is null)
             {
                 Reply(connection, null, new ErrorMessage(ChatErrorCodes.BadRequest, error ?? "unreadable message"));
@@ -227,13 +240,13 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
     }
 
     /// <summary>Lets the send loop finish, then completes the close handshake (or aborts after the timeout).</summary>
-    private async Task FinishAsync(WebSocket socket, ChatConnection connection, Task sending)
+    private async Task FinishAsync(WebSocket socket, ChatConnection connection)
     {
         var timeout = options.Value.CloseTimeout;
         connection.Complete();
         try
         {
-            await sending.WaitAsync(timeout);
+            await connection.WhenSentAsync().WaitAsync(timeout);
             using var closing = new CancellationTokenSource(timeout);
             if (socket.State == WebSocketState.CloseReceived)
             {

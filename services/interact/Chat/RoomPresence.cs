@@ -10,7 +10,8 @@ public sealed record PresenceChange(long RoomId, long? UserId, string? Name, boo
 /// connection is also filed under its instance, so the others can remove the viewers of an instance that died.</summary>
 public sealed class RoomPresence(IConnectionMultiplexer redis, IOptions<ChatOptions> options, TimeProvider time)
 {
-    // KEYS: room conns, room devices, room users, room names, room guests, instance conns, all conns, user conns
+    // KEYS: room conns, room devices, room users, room names, room guests, instance conns, all conns, user conns,
+    // instance liveness (unused here)
     // ARGV: connection id, user id (0 = guest), name, room id
     private const string EnterScript = """
         if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
@@ -32,8 +33,13 @@ public sealed class RoomPresence(IConnectionMultiplexer redis, IOptions<ChatOpti
         return {1, first, redis.call('ZCARD', KEYS[3]) + tonumber(redis.call('GET', KEYS[5]) or '0')}
         """;
 
-    // same KEYS and ARGV (name unused); answers {removed, last device of the user, viewers, name}
+    // same KEYS and ARGV (name unused) plus KEYS[9] the instance's liveness key and ARGV[5] '1' when another
+    // instance removes it as dead (then nothing happens if the instance renewed meanwhile); answers
+    // {removed, last device of the user, viewers, name}
     private const string LeaveScript = """
+        if ARGV[5] == '1' and redis.call('EXISTS', KEYS[9]) == 1 then
+          return {0, 0, redis.call('ZCARD', KEYS[3]) + tonumber(redis.call('GET', KEYS[5]) or '0'), ''}
+        end
         if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
           return {0, 0, redis.call('ZCARD', KEYS[3]) + tonumber(redis.call('GET', KEYS[5]) or '0'), ''}
         end
@@ -56,6 +62,28 @@ public sealed class RoomPresence(IConnectionMultiplexer redis, IOptions<ChatOpti
         return {1, last, redis.call('ZCARD', KEYS[3]) + tonumber(redis.call('GET', KEYS[5]) or '0'), name}
         """;
 
+    // KEYS: liveness key, instances; ARGV: ttl ms, instance id, now ms. Answers 1 when the instance was alive.
+    private const string RenewScript = """
+        local was = redis.call('EXISTS', KEYS[1])
+        redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+        return was
+        """;
+
+    // KEYS: liveness key, instance conns, instances; ARGV: instance id. Forgets a dead instance once it is empty.
+    private const string ForgetScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('HLEN', KEYS[2]) > 0 then return 0 end
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>Renewals (and sweeps for dead instances) per heartbeat interval; the liveness key lives one heartbeat,
+    /// so an instance that dies is swept within 1 to 1 1/4 heartbeats, and a live one may stall 3/4 of a heartbeat
+    /// before the others give it up.</summary>
+    public const int RenewalsPerHeartbeat = 4;
+
+    private const int SweepBatch = 256;
+
     private readonly IDatabase _db = redis.GetDatabase();
 
     private string InstanceId => options.Value.InstanceId;
@@ -71,10 +99,11 @@ public sealed class RoomPresence(IConnectionMultiplexer redis, IOptions<ChatOpti
     public Task<PresenceChange> LeaveAsync(ChatConnection connection) =>
         LeaveAsync(InstanceId, connection.Id, connection.RoomId, connection.UserId);
 
-    private async Task<PresenceChange> LeaveAsync(string instanceId, string connectionId, long roomId, long? userId)
+    private async Task<PresenceChange> LeaveAsync(string instanceId, string connectionId, long roomId, long? userId,
+        bool onlyIfDead = false)
     {
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(LeaveScript, Keys(roomId, instanceId, userId),
-            [connectionId, userId ?? 0, "", roomId]))!;
+            [connectionId, userId ?? 0, "", roomId, onlyIfDead ? 1 : 0]))!;
         return new PresenceChange(roomId, userId, (string?)result[3], (long)result[0] == 1, (long)result[1] == 1, (long)result[2]);
     }
 
@@ -104,44 +133,60 @@ public sealed class RoomPresence(IConnectionMultiplexer redis, IOptions<ChatOpti
     public async Task<bool> ConnectionExistsAsync(string connectionId) =>
         await _db.HashExistsAsync(ChatKeys.Connections, connectionId);
 
-    /// <summary>Says this instance is alive; true when it had been given up for dead (or is new), in which case its
+    /// <summary>Says this instance is alive for one more heartbeat (a liveness key with that TTL, so Redis's clock
+    /// decides, not the instances'); true when it had been given up for dead (or is new), in which case its
     /// connections must be entered again.</summary>
-    public async Task<bool> RenewInstanceAsync() =>
-        await _db.SortedSetAddAsync(ChatKeys.Instances, InstanceId, time.GetUtcNow().ToUnixTimeMilliseconds());
+    public async Task<bool> RenewInstanceAsync()
+    {
+        var ttl = (long)Math.Ceiling(options.Value.HeartbeatInterval.TotalMilliseconds);
+        var wasAlive = (long)await _db.ScriptEvaluateAsync(RenewScript, [ChatKeys.InstanceAlive(InstanceId), ChatKeys.Instances],
+            [ttl, InstanceId, time.GetUtcNow().ToUnixTimeMilliseconds()]);
+        return wasAlive == 0;
+    }
 
-    /// <summary>Removes the viewers of instances silent for three heartbeats and answers the changes to push.</summary>
+    /// <summary>Removes the viewers of instances whose liveness key expired and answers the changes to push. Every
+    /// instance does this at every renewal; two doing it at once remove each viewer once.</summary>
     public async Task<IReadOnlyList<PresenceChange>> ReapDeadInstancesAsync()
     {
-        var cutoff = time.GetUtcNow().ToUnixTimeMilliseconds() - 3 * options.Value.HeartbeatInterval.TotalMilliseconds;
-        var dead = await _db.SortedSetRangeByScoreAsync(ChatKeys.Instances, double.NegativeInfinity, cutoff);
+        var instances = (await _db.SortedSetRangeByRankAsync(ChatKeys.Instances)).Select(i => (string)i!)
+            .Where(i => i != InstanceId).ToArray();
+        if (instances.Length == 0) return [];
+        var alive = await Task.WhenAll(instances.Select(i => _db.KeyExistsAsync(ChatKeys.InstanceAlive(i))));
         var changes = new List<PresenceChange>();
-        foreach (var instance in dead.Select(d => (string)d!))
+        for (var i = 0; i < instances.Length; i++)
         {
-            if (instance == InstanceId) continue;
-            foreach (var entry in await _db.HashGetAllAsync(ChatKeys.InstanceConnections(instance)))
-            {
-                var connectionId = (string)entry.Name!;
-                var where = ((string?)await _db.HashGetAsync(ChatKeys.Connections, connectionId))?.Split(':');
-                var roomId = (long)entry.Value;
-                long? userId = where is [_, var user] && long.TryParse(user, out var id) && id != 0 ? id : null;
-                var change = await LeaveAsync(instance, connectionId, roomId, userId);
-                if (change.Changed) changes.Add(change);
-            }
-
-            await _db.KeyDeleteAsync(ChatKeys.InstanceConnections(instance));
-            await _db.SortedSetRemoveAsync(ChatKeys.Instances, instance);
+            if (!alive[i]) await SweepAsync(instances[i], changes);
         }
 
         return changes;
     }
 
-    /// <summary>On shutdown: nobody should wait three heartbeats for these viewers to go.</summary>
-    public Task LeaveInstanceAsync() => _db.SortedSetRemoveAsync(ChatKeys.Instances, InstanceId);
+    private async Task SweepAsync(string instance, List<PresenceChange> changes)
+    {
+        var entries = await _db.HashGetAllAsync(ChatKeys.InstanceConnections(instance));
+        foreach (var batch in entries.Chunk(SweepBatch))
+        {
+            var where = await _db.HashGetAsync(ChatKeys.Connections, batch.Select(e => e.Name).ToArray());
+            var leaves = batch.Select((entry, i) =>
+            {
+                var user = ((string?)where[i])?.Split(':') is [_, var u] && long.TryParse(u, out var id) && id != 0 ? id : (long?)null;
+                return LeaveAsync(instance, (string)entry.Name!, (long)entry.Value, user, onlyIfDead: true);
+            });
+            changes.AddRange((await Task.WhenAll(leaves)).Where(change => change.Changed));
+        }
+
+        await _db.ScriptEvaluateAsync(ForgetScript,
+            [ChatKeys.InstanceAlive(instance), ChatKeys.InstanceConnections(instance), ChatKeys.Instances], [instance]);
+    }
+
+    /// <summary>On shutdown: this instance is dead at once, so the others sweep whatever viewers did not leave by
+    /// themselves within a quarter heartbeat.</summary>
+    public Task LeaveInstanceAsync() => _db.KeyDeleteAsync(ChatKeys.InstanceAlive(InstanceId));
 
     private static RedisKey[] Keys(long roomId, string instanceId, long? userId) =>
     [
         ChatKeys.RoomConnections(roomId), ChatKeys.RoomDevices(roomId), ChatKeys.RoomUsers(roomId), ChatKeys.RoomNames(roomId),
         ChatKeys.RoomGuests(roomId), ChatKeys.InstanceConnections(instanceId), ChatKeys.Connections,
-        ChatKeys.UserConnections(userId ?? 0),
+        ChatKeys.UserConnections(userId ?? 0), ChatKeys.InstanceAlive(instanceId),
     ];
 }
