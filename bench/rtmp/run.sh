@@ -5,10 +5,13 @@
 # is pinned to core 0; publisher, load generator and the live-service stand-in share core 1. For every N the script
 # reads the server's CPU time from /proc/PID/stat over a steady window, its RSS, and the bitrate the slowest 5 % of
 # players received. Traffic stays on 127.0.0.1; everything started here is stopped on exit.
-# Usage: bench/rtmp/run.sh            (COUNTS="250 1000 1500" WARMUP=8 WINDOW=15 by default; FLV=1 adds HTTP-FLV)
+# Usage: bench/rtmp/run.sh            (COUNTS="250 1000 1500" WARMUP=8 WINDOW=15 by default; FLV=1 adds HTTP-FLV;
+#        SERVERS="livemicro nginx" picks the servers; MERGE_WINDOW=0.080 overrides LiveMicro's Rtmp:MergeWindow, seconds;
+#        TTFF=100 late joiners measure time to first frame after each server's counts, 0 skips them)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-COUNTS="${COUNTS:-250 1000 1500}" WARMUP="${WARMUP:-8}" WINDOW="${WINDOW:-15}" FLV="${FLV:-0}"
+COUNTS="${COUNTS:-250 1000 1500}" WARMUP="${WARMUP:-8}" WINDOW="${WINDOW:-15}" FLV="${FLV:-0}" SERVERS="${SERVERS:-livemicro nginx}" TTFF="${TTFF:-100}"
+MERGE_WINDOW="${MERGE_WINDOW:-}"
 RTMP_PORT=19350 HTTP_PORT=19351 NGINX_PORT=19352 AUTH_PORT=19353
 TICKS="$(getconf CLK_TCK)"
 
@@ -56,6 +59,7 @@ PY
 PIDS+=($!)
 
 # LiveMicro as shipped, minus HLS (nginx-rtmp runs without hls too) and with no Redis (events are retried and dropped).
+env ${MERGE_WINDOW:+Rtmp__MergeWindow="00:00:$(printf '%06.3f' "$MERGE_WINDOW")"} \
 Logging__LogLevel__Default=Warning \
 Rtmp__Port=$RTMP_PORT Rtmp__HttpPort=$HTTP_PORT Rtmp__ListenAddress=127.0.0.1 \
 Rtmp__LiveServiceUrl="http://127.0.0.1:$AUTH_PORT" Hls__Enabled=false ConnectionStrings__Redis="127.0.0.1:1" \
@@ -92,32 +96,45 @@ rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 run() { # label pid publish-url play-url
   local label=$1 pid=$2
-  taskset -c 1 ffmpeg -hide_banner -v error -re -stream_loop -1 -i "$WORK/source.flv" -c copy -f flv "$3" >"$WORK/publish-$label.log" 2>&1 &
+  # The publisher is LoadClient's publish mode (real time, looping, like ffmpeg -re -stream_loop -1 -c copy), which
+  # logs when it sent each video frame, so the players can report publish-to-arrival latency.
+  taskset -c 1 dotnet "$LOAD" publish "$WORK/source.flv" "$3" "$WORK/sent-$label.log" >"$WORK/publish-$label.log" 2>&1 &
   local publisher=$!
   PIDS+=($publisher)
   sleep 4
   for players in $COUNTS; do
-    taskset -c 1 dotnet "$LOAD" "$4" "$players" "$WARMUP" "$WINDOW" >"$WORK/load.out" 2>&1 &
+    SENDLOG="$WORK/sent-$label.log" taskset -c 1 dotnet "$LOAD" "$4" "$players" "$WARMUP" "$WINDOW" >"$WORK/load.out" 2>&1 &
     local load=$!
     sleep "$WARMUP"
     local before; before=$(cpu_ticks "$pid")
+    local load_before; load_before=$(cpu_ticks "$load")
     sleep "$WINDOW"
     local after; after=$(cpu_ticks "$pid")
+    local load_after; load_after=$(cpu_ticks "$load")
     local rss; rss=$(rss_mb "$pid")
     wait "$load" || true
     local result; result=$(tail -1 "$WORK/load.out")
-    awk -v l="$label" -v n="$players" -v b="$before" -v a="$after" -v t="$TICKS" -v w="$WINDOW" -v r="$rss" -v res="$result" 'BEGIN {
+    awk -v l="$label" -v n="$players" -v b="$before" -v a="$after" -v lb="$load_before" -v la="$load_after" -v t="$TICKS" -v w="$WINDOW" -v r="$rss" -v res="$result" 'BEGIN {
       cpu = (a - b) / t / w * 100
-      printf "%-14s | %7d | %8.1f | %14.4f | %7s | %s\n", l, n, cpu, cpu / n, r, res }'
+      printf "%-14s | %7d | %8.1f | %14.4f | %7s | %11.1f | %s\n", l, n, cpu, cpu / n, r, (la - lb) / t / w * 100, res }'
   done
+  if [ "$TTFF" -gt 0 ] && [ "${4#rtmp}" != "$4" ]; then
+    # Late joiners on the otherwise idle stream, 40 ms apart (every phase of the 2 s GOP), side by side.
+    printf '%-14s | ttff    | %s\n' "$label" "$(taskset -c 1 dotnet "$LOAD" ttff "$4" "$TTFF" 40 2>&1 | tail -1)"
+  fi
   kill "$publisher" 2>/dev/null || true
   wait "$publisher" 2>/dev/null || true
 }
 
 printf '%s, %s s window after %s s warm-up, %s\n' "$(date -u +%Y-%m-%d)" "$WINDOW" "$WARMUP" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
-printf '%-14s | %7s | %8s | %14s | %7s | %s\n' server players "CPU %" "CPU % / player" "RSS MB" "players' received bitrate (kbit/s)"
-run livemicro-rtmp "$LIVEMICRO_PID" "rtmp://127.0.0.1:$RTMP_PORT/live/benchkey" "rtmp://127.0.0.1:$RTMP_PORT/live/bench"
-if [ "$FLV" = 1 ]; then
-  run livemicro-flv "$LIVEMICRO_PID" "rtmp://127.0.0.1:$RTMP_PORT/live/benchkey" "http://127.0.0.1:$HTTP_PORT/live/bench.flv"
-fi
-run nginx-rtmp "$NGINX_WORKER" "rtmp://127.0.0.1:$NGINX_PORT/live/bench" "rtmp://127.0.0.1:$NGINX_PORT/live/bench"
+printf '%-14s | %7s | %8s | %14s | %7s | %11s | %s\n' server players "CPU %" "CPU % / player" "RSS MB" "load CPU %" "players' received bitrate (kbit/s), publish-to-arrival latency of up to 20 players"
+printf '# LiveMicro merge window: %s\n' "${MERGE_WINDOW:-default (appsettings)}"
+case " $SERVERS " in *" livemicro "*)
+  run livemicro-rtmp "$LIVEMICRO_PID" "rtmp://127.0.0.1:$RTMP_PORT/live/benchkey" "rtmp://127.0.0.1:$RTMP_PORT/live/bench"
+  if [ "$FLV" = 1 ]; then
+    run livemicro-flv "$LIVEMICRO_PID" "rtmp://127.0.0.1:$RTMP_PORT/live/benchkey" "http://127.0.0.1:$HTTP_PORT/live/bench.flv"
+  fi ;;
+esac
+case " $SERVERS " in *" nginx "*)
+  run nginx-rtmp "$NGINX_WORKER" "rtmp://127.0.0.1:$NGINX_PORT/live/bench" "rtmp://127.0.0.1:$NGINX_PORT/live/bench" ;;
+esac

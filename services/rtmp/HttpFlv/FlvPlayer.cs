@@ -38,9 +38,20 @@ internal sealed class FlvPlayer(PipeWriter body, TimeSpan writeTimeout, int queu
 
     private async ValueTask FlushAsync()
     {
-        _writeTimeout!.CancelAfter(writeTimeout);
-        var result = await body.FlushAsync(_writeTimeout.Token);
-        _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        // Only a flush that has to wait arms the timer: no timer operations per flush in the steady state.
+        var flush = body.FlushAsync(_writeTimeout!.Token);
+        FlushResult result;
+        if (flush.IsCompleted)
+        {
+            result = flush.Result;
+        }
+        else
+        {
+            _writeTimeout.CancelAfter(writeTimeout);
+            result = await flush;
+            _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
         if (result.IsCanceled || result.IsCompleted)
         {
             throw new OperationCanceledException("The HTTP-FLV client went away.");

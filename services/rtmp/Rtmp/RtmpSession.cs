@@ -506,20 +506,31 @@ internal sealed partial class RtmpSession : IStreamPublisher
 
     private async ValueTask FlushAsync()
     {
-        _writeTimeout.CancelAfter(_options.PlayerWriteTimeout);
+        // Most flushes complete at once (the pipe is below its limit); only one that waits arms the write timer, so
+        // the steady state costs no timer operations per flush.
+        var flush = _output.FlushAsync(_writeTimeout.Token);
         FlushResult result;
-        try
+        if (flush.IsCompleted)
         {
-            result = await _output.FlushAsync(_writeTimeout.Token);
+            result = flush.Result;
         }
-        catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+        else
         {
-            Log.TimedOut(_logger, _connection.ConnectionId, "writing", _options.PlayerWriteTimeout.TotalSeconds);
-            Close("write timeout");
-            throw;
+            _writeTimeout.CancelAfter(_options.PlayerWriteTimeout);
+            try
+            {
+                result = await flush;
+            }
+            catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
+            {
+                Log.TimedOut(_logger, _connection.ConnectionId, "writing", _options.PlayerWriteTimeout.TotalSeconds);
+                Close("write timeout");
+                throw;
+            }
+
+            _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
         }
 
-        _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
         if (result.IsCompleted)
         {
             Close("disconnected");

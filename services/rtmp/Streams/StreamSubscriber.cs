@@ -11,6 +11,9 @@ namespace LiveMicro.Rtmp.Streams;
 /// </summary>
 public abstract class StreamSubscriber
 {
+    /// <summary>Bytes written between two flushes at most (a unit is never split, so one batch may pass it once).</summary>
+    public const int MaxBatchBytes = 64 * 1024;
+
     private readonly Channel<QueuedUnit> _queue;
 
     // Bumped by the stream loop when it gives up on the backlog; queued units of an older epoch are skipped.
@@ -94,23 +97,38 @@ public abstract class StreamSubscriber
             await WriteStartAsync(cancellationToken);
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                await BeginBatchAsync(cancellationToken);
-                try
+                // A batch is what is queued, up to MaxBatchBytes: a player that is behind flushes (and waits for its
+                // socket) every 64 KB instead of copying its whole backlog into the connection's buffers first.
+                var more = true;
+                while (more)
                 {
-                    while (reader.TryRead(out var queued))
+                    var batchBytes = 0;
+                    await BeginBatchAsync(cancellationToken);
+                    try
                     {
-                        using (queued.Unit)
+                        while (true)
                         {
-                            if (queued.Epoch == Volatile.Read(ref _epoch))
+                            if (batchBytes >= MaxBatchBytes || !reader.TryRead(out var queued))
                             {
-                                Interlocked.Add(ref _bytesSent, Write(queued.Unit));
+                                more = batchBytes >= MaxBatchBytes;
+                                break;
+                            }
+
+                            using (queued.Unit)
+                            {
+                                if (queued.Epoch == Volatile.Read(ref _epoch))
+                                {
+                                    var written = Write(queued.Unit);
+                                    batchBytes += written;
+                                    Interlocked.Add(ref _bytesSent, written);
+                                }
                             }
                         }
                     }
-                }
-                finally
-                {
-                    await EndBatchAsync(cancellationToken);
+                    finally
+                    {
+                        await EndBatchAsync(cancellationToken);
+                    }
                 }
             }
 
