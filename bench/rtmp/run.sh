@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # RTMP fan-out, LiveMicro's rtmp service vs nginx-rtmp (Debian's libnginx-mod-rtmp, worker_processes 1), in one run:
-# the same 600 kbit/s H.264 + AAC source (2 s GOP, encoded once beforehand, then sent in real time with -c copy) is
-# published to each server, and N light players (bench/rtmp/LoadClient: read RTMP and discard) play it. Each server
-# is pinned to core 0; publisher, load generator and the live-service stand-in share core 1. For every N the script
-# reads the server's CPU time from /proc/PID/stat over a steady window, its RSS, and the bitrate the slowest 5 % of
-# players received. Traffic stays on 127.0.0.1; everything started here is stopped on exit.
+# the same 600 kbit/s H.264 + AAC source (2 s GOP, encoded once beforehand, then sent in real time, looping, by
+# LoadClient's publish mode) is published to each server, and N light players (bench/rtmp/LoadClient: read RTMP or
+# HTTP-FLV and discard) play it. Each server is pinned to core 0; publisher, load generator and the live-service
+# stand-in share core 1. For every N the script reads the server's and the load generator's CPU time from
+# /proc/PID/stat over a steady window, the server's RSS, the bitrate the slowest 5 % of players received and the
+# publish-to-arrival latency of 20 of them; then 100 late joiners report their time to first frame. Traffic stays on
+# 127.0.0.1; everything started here is stopped on exit.
 # Usage: bench/rtmp/run.sh            (COUNTS="250 1000 1500" WARMUP=8 WINDOW=15 by default; FLV=1 adds HTTP-FLV;
 #        SERVERS="livemicro nginx" picks the servers; MERGE_WINDOW=0.080 overrides LiveMicro's Rtmp:MergeWindow, seconds;
 #        TTFF=100 late joiners measure time to first frame after each server's counts, 0 skips them)
