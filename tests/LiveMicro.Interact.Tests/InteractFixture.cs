@@ -5,7 +5,6 @@ using LiveMicro.Contracts;
 using LiveMicro.EventBus;
 using LiveMicro.Interact.Infrastructure;
 using LiveMicro.Interact.Lotteries;
-using LiveMicro.ServiceDefaults.Authentication;
 using LiveMicro.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,8 +23,7 @@ public sealed class InteractFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
 
-    private PostgresServer? _postgres;
-    private RedisServer? _redis;
+    private TestBackends? _backends;
     private long _nextRoomId = 1000;
 
     public ServiceApp<auth::Program> AuthApp { get; private set; } = null!;
@@ -50,32 +48,18 @@ public sealed class InteractFixture : IAsyncLifetime
 
     public Dictionary<string, string?> Settings { get; private set; } = [];
 
-    public string RedisConnectionString => _redis!.ConnectionString;
+    public string RedisConnectionString => _backends!.Redis.ConnectionString;
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        _redis = await RedisServer.StartAsync();
-        AuthApp = new ServiceApp<auth::Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:AuthDb"] = await _postgres.CreateDatabaseAsync("auth"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-        });
+        _backends = await TestBackends.StartAsync();
+        AuthApp = new ServiceApp<auth::Program>(await _backends.SettingsAsync("AuthDb"));
         Auth = AuthApp.CreateClient();
-        UserApp = new ServiceApp<user::Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:UserDb"] = await _postgres.CreateDatabaseAsync("user"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-            ["Jwt:JwksUrl"] = "http://auth/.well-known/jwks.json",
-        }, services => services.AddHttpClient(AuthenticationExtensions.JwksHttpClient)
-            .ConfigurePrimaryHttpMessageHandler(() => AuthApp.Server.CreateHandler()));
+        UserApp = new ServiceApp<user::Program>(await _backends.SettingsAsync("UserDb"), TestBackends.JwksFrom(AuthApp));
         Users = UserApp.CreateClient();
 
-        Settings = new Dictionary<string, string?>
+        Settings = new Dictionary<string, string?>(await _backends.SettingsAsync("InteractDb"))
         {
-            ["ConnectionStrings:InteractDb"] = await _postgres.CreateDatabaseAsync("interact"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-            ["Jwt:JwksUrl"] = "http://auth/.well-known/jwks.json",
             ["EventBus:DeliverHistoryToNewGroup"] = "true",
             ["EventBus:PollInterval"] = "00:00:00.200",
             ["Payments:DevelopmentProvider"] = "true",
@@ -101,8 +85,7 @@ public sealed class InteractFixture : IAsyncLifetime
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         var app = new ServiceApp<Program>(settings, services =>
         {
-            services.AddHttpClient(AuthenticationExtensions.JwksHttpClient)
-                .ConfigurePrimaryHttpMessageHandler(() => AuthApp.Server.CreateHandler());
+            TestBackends.JwksFrom(AuthApp)(services);
             services.AddHttpClient(FollowChecker.HttpClientName)
                 .ConfigurePrimaryHttpMessageHandler(() => UserApp.Server.CreateHandler());
         });
@@ -153,7 +136,6 @@ public sealed class InteractFixture : IAsyncLifetime
         Auth?.Dispose();
         if (UserApp is not null) await UserApp.DisposeAsync();
         if (AuthApp is not null) await AuthApp.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_backends is not null) await _backends.DisposeAsync();
     }
 }
