@@ -1,7 +1,6 @@
 extern alias auth;
 using System.Net;
 using System.Text.Json.Nodes;
-using LiveMicro.ServiceDefaults.Authentication;
 using LiveMicro.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -21,8 +20,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["auth", "user", "live", "interact", "rank", "rtmp"];
 
-    private PostgresServer? _postgres;
-    private RedisServer? _redis;
+    private TestBackends? _stores;
     private EtcdServer? _etcd;
     private readonly List<EchoBackendProcess> _backends = [];
 
@@ -44,14 +42,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _postgres = await PostgresServer.StartAsync();
-        _redis = await RedisServer.StartAsync();
+        _stores = await TestBackends.StartAsync();
         _etcd = await EtcdServer.StartAsync();
-        AuthSettings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:AuthDb"] = await _postgres.CreateDatabaseAsync("auth"),
-            ["ConnectionStrings:Redis"] = _redis.ConnectionString,
-        };
+        AuthSettings = await _stores.SettingsAsync("AuthDb");
         AuthApp = new ServiceApp<auth::Program>(AuthSettings);
         Auth = AuthApp.CreateClient();
 
@@ -75,8 +68,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Redis"] = _redis!.ConnectionString,
-            ["Jwt:JwksUrl"] = "http://auth/.well-known/jwks.json",
+            ["ConnectionStrings:Redis"] = _stores!.Redis.ConnectionString,
+            ["Jwt:JwksUrl"] = TestBackends.JwksUrl,
             ["Discovery:Etcd:Endpoint"] = _etcd!.Endpoint,
             ["Discovery:RetryDelay"] = "00:00:00.500",
             ["RateLimits:Policies:auth:PermitLimit"] = "5",
@@ -90,8 +83,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
         var app = new ServiceApp<Program>(settings, services =>
         {
-            services.AddHttpClient(AuthenticationExtensions.JwksHttpClient)
-                .ConfigurePrimaryHttpMessageHandler(() => AuthApp.Server.CreateHandler());
+            TestBackends.JwksFrom(AuthApp)(services);
             if (logs is not null) services.AddSingleton<ILoggerProvider>(logs);
         });
         var port = ServerProcess.FreePort();
@@ -130,7 +122,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         Auth?.Dispose();
         if (AuthApp is not null) await AuthApp.DisposeAsync();
         if (_etcd is not null) await _etcd.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
-        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_stores is not null) await _stores.DisposeAsync();
     }
 }
