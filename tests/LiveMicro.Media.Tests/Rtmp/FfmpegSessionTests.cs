@@ -84,27 +84,28 @@ public class FfmpegSessionTests
         }
     }
 
-    /// <summary>What a playing connection does, reduced to the protocol: answer commands, then send a recording.</summary>
-    private sealed class PlaySession(List<ReadTag> tags)
+    /// <summary>What both test peers share: the handshake, the chunk reader loop with acknowledgements, and the
+    /// answers to connect and createStream.</summary>
+    private abstract class TestServerSession
     {
-        private const int AudioChunkStreamId = 4;
-        private const int VideoChunkStreamId = 6;
-        private const int DataChunkStreamId = 5;
-
-        private readonly RtmpServerHandshake _handshake = new();
         private readonly RtmpChunkReader _reader = new();
-        private readonly RtmpChunkWriter _writer = new();
-        private readonly ArrayBufferWriter<byte> _command = new();
-        private bool _played;
 
-        public string? StreamName { get; private set; }
+        protected RtmpServerHandshake Handshake { get; } = new();
 
-        /// <summary>Runs until the recording has been sent.</summary>
+        protected RtmpChunkWriter Writer { get; } = new();
+
+        protected ArrayBufferWriter<byte> Command { get; } = new();
+
+        public string? StreamName { get; protected set; }
+
+        /// <summary>True once the session has done what it is for.</summary>
+        protected virtual bool Done => false;
+
         public async Task RunAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken)
         {
             try
             {
-                while (!_played)
+                while (!Done)
                 {
                     var result = await input.ReadAsync(cancellationToken);
                     var consumed = Process(result.Buffer, output);
@@ -122,131 +123,42 @@ public class FfmpegSessionTests
             }
         }
 
-        private SequencePosition Process(ReadOnlySequence<byte> buffer, PipeWriter output)
+        protected abstract void Handle(RtmpMessage message, PipeWriter output);
+
+        /// <summary>Answers connect and createStream; false for any other command.</summary>
+        protected bool TryAnswerSetup(RtmpCommand command, PipeWriter output)
         {
-            var sequence = new SequenceReader<byte>(buffer);
-            if (_handshake.State != RtmpHandshakeState.Completed && !_handshake.TryAdvance(ref sequence, output))
-            {
-                return sequence.Position;
-            }
-
-            while (!_played && _reader.TryReadMessage(ref sequence, out var message))
-            {
-                using (message)
-                {
-                    if (message.Header.Type is RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3)
-                    {
-                        HandleCommand(RtmpCommandDecoder.Decode(message.Header.Type, message.Payload), output);
-                    }
-                }
-            }
-
-            return sequence.Position;
-        }
-
-        private void HandleCommand(RtmpCommand command, PipeWriter output)
-        {
-            _command.ResetWrittenCount();
+            Command.ResetWrittenCount();
             switch (command)
             {
                 case ConnectCommand connect:
-                    _writer.WriteWindowAcknowledgementSize(output, 2_500_000);
-                    _writer.WriteSetPeerBandwidth(output, 2_500_000, RtmpPeerBandwidthLimitType.Dynamic);
-                    _writer.WriteSetChunkSize(output, 4096);
-                    RtmpCommandWriter.WriteConnectResult(_command, connect.TransactionId, connect.ObjectEncoding);
+                    Writer.WriteWindowAcknowledgementSize(output, 2_500_000);
+                    Writer.WriteSetPeerBandwidth(output, 2_500_000, RtmpPeerBandwidthLimitType.Dynamic);
+                    Writer.WriteSetChunkSize(output, 4096);
+                    RtmpCommandWriter.WriteConnectResult(Command, connect.TransactionId, connect.ObjectEncoding);
                     SendCommand(output, 0);
-                    break;
+                    return true;
                 case CreateStreamCommand createStream:
-                    RtmpCommandWriter.WriteCreateStreamResult(_command, createStream.TransactionId, PublishStreamId);
+                    RtmpCommandWriter.WriteCreateStreamResult(Command, createStream.TransactionId, PublishStreamId);
                     SendCommand(output, 0);
-                    break;
-                case PlayCommand play:
-                    StreamName = play.StreamName;
-                    SendRecording(output);
-                    _played = true;
-                    break;
+                    return true;
+                default:
+                    return false;
             }
         }
 
-        private void SendRecording(PipeWriter output)
-        {
-            RtmpUserControlEvent.StreamBegin(PublishStreamId).WriteTo(_writer, output);
-            RtmpCommandWriter.WriteOnStatus(_command, RtmpStatusLevel.Status, RtmpStatusCode.PlayReset, "Playing and resetting test.");
-            SendCommand(output, PublishStreamId);
-            _command.ResetWrittenCount();
-            RtmpCommandWriter.WriteOnStatus(_command, RtmpStatusLevel.Status, RtmpStatusCode.PlayStart, "Started playing test.");
-            SendCommand(output, PublishStreamId);
-            _command.ResetWrittenCount();
-            RtmpCommandWriter.WriteSampleAccess(_command, audio: true, video: true);
-            _writer.WriteMessage(output, DataChunkStreamId, RtmpMessageType.DataAmf0, PublishStreamId, 0, _command.WrittenSpan);
-
-            foreach (var tag in tags)
-            {
-                var (chunkStreamId, type) = tag.Header.Type switch
-                {
-                    FlvTagType.Audio => (AudioChunkStreamId, RtmpMessageType.Audio),
-                    FlvTagType.Video => (VideoChunkStreamId, RtmpMessageType.Video),
-                    _ => (DataChunkStreamId, RtmpMessageType.DataAmf0),
-                };
-                _writer.WriteMessage(output, chunkStreamId, type, PublishStreamId, tag.Header.Timestamp, tag.Data);
-            }
-
-            RtmpUserControlEvent.StreamEof(PublishStreamId).WriteTo(_writer, output);
-        }
-
-        private void SendCommand(PipeWriter output, uint messageStreamId) =>
-            _writer.WriteMessage(output, 3, RtmpMessageType.CommandAmf0, messageStreamId, 0, _command.WrittenSpan);
-    }
-
-    /// <summary>What a publishing connection does, reduced to the protocol: answer commands, collect media.</summary>
-    private sealed class PublishSession
-    {
-        private readonly RtmpServerHandshake _handshake = new();
-        private readonly RtmpChunkReader _reader = new();
-        private readonly RtmpChunkWriter _writer = new();
-        private readonly ArrayBufferWriter<byte> _command = new();
-
-        public RtmpHandshakeKind HandshakeKind => _handshake.Kind;
-
-        public string? App { get; private set; }
-
-        public string? StreamName { get; private set; }
-
-        public byte[] Metadata { get; private set; } = [];
-
-        public List<ReadMessage> Media { get; } = [];
-
-        public async Task RunAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken)
-        {
-            try
-            {
-                while (true)
-                {
-                    var result = await input.ReadAsync(cancellationToken);
-                    var consumed = Process(result.Buffer, output);
-                    input.AdvanceTo(consumed, result.Buffer.End);
-                    await output.FlushAsync(cancellationToken);
-                    if (result.IsCompleted)
-                    {
-                        return;
-                    }
-                }
-            }
-            finally
-            {
-                _reader.Dispose();
-            }
-        }
+        protected void SendCommand(PipeWriter output, uint messageStreamId) =>
+            Writer.WriteMessage(output, 3, RtmpMessageType.CommandAmf0, messageStreamId, 0, Command.WrittenSpan);
 
         private SequencePosition Process(ReadOnlySequence<byte> buffer, PipeWriter output)
         {
             var sequence = new SequenceReader<byte>(buffer);
-            if (_handshake.State != RtmpHandshakeState.Completed && !_handshake.TryAdvance(ref sequence, output))
+            if (Handshake.State != RtmpHandshakeState.Completed && !Handshake.TryAdvance(ref sequence, output))
             {
                 return sequence.Position;
             }
 
-            while (_reader.TryReadMessage(ref sequence, out var message))
+            while (!Done && _reader.TryReadMessage(ref sequence, out var message))
             {
                 using (message)
                 {
@@ -256,13 +168,76 @@ public class FfmpegSessionTests
 
             if (_reader.TryTakeAcknowledgement(out var sequenceNumber))
             {
-                _writer.WriteAcknowledgement(output, sequenceNumber);
+                Writer.WriteAcknowledgement(output, sequenceNumber);
             }
 
             return sequence.Position;
         }
+    }
 
-        private void Handle(RtmpMessage message, PipeWriter output)
+    /// <summary>What a playing connection does, reduced to the protocol: answer commands, then send a recording.</summary>
+    private sealed class PlaySession(List<ReadTag> tags) : TestServerSession
+    {
+        private const int AudioChunkStreamId = 4;
+        private const int VideoChunkStreamId = 6;
+        private const int DataChunkStreamId = 5;
+
+        private bool _played;
+
+        /// <summary>Runs until the recording has been sent.</summary>
+        protected override bool Done => _played;
+
+        protected override void Handle(RtmpMessage message, PipeWriter output)
+        {
+            if (message.Header.Type is not (RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3)) return;
+            var command = RtmpCommandDecoder.Decode(message.Header.Type, message.Payload);
+            if (TryAnswerSetup(command, output) || command is not PlayCommand play) return;
+
+            StreamName = play.StreamName;
+            SendRecording(output);
+            _played = true;
+        }
+
+        private void SendRecording(PipeWriter output)
+        {
+            RtmpUserControlEvent.StreamBegin(PublishStreamId).WriteTo(Writer, output);
+            Command.ResetWrittenCount();
+            RtmpCommandWriter.WriteOnStatus(Command, RtmpStatusLevel.Status, RtmpStatusCode.PlayReset, "Playing and resetting test.");
+            SendCommand(output, PublishStreamId);
+            Command.ResetWrittenCount();
+            RtmpCommandWriter.WriteOnStatus(Command, RtmpStatusLevel.Status, RtmpStatusCode.PlayStart, "Started playing test.");
+            SendCommand(output, PublishStreamId);
+            Command.ResetWrittenCount();
+            RtmpCommandWriter.WriteSampleAccess(Command, audio: true, video: true);
+            Writer.WriteMessage(output, DataChunkStreamId, RtmpMessageType.DataAmf0, PublishStreamId, 0, Command.WrittenSpan);
+
+            foreach (var tag in tags)
+            {
+                var (chunkStreamId, type) = tag.Header.Type switch
+                {
+                    FlvTagType.Audio => (AudioChunkStreamId, RtmpMessageType.Audio),
+                    FlvTagType.Video => (VideoChunkStreamId, RtmpMessageType.Video),
+                    _ => (DataChunkStreamId, RtmpMessageType.DataAmf0),
+                };
+                Writer.WriteMessage(output, chunkStreamId, type, PublishStreamId, tag.Header.Timestamp, tag.Data);
+            }
+
+            RtmpUserControlEvent.StreamEof(PublishStreamId).WriteTo(Writer, output);
+        }
+    }
+
+    /// <summary>What a publishing connection does, reduced to the protocol: answer commands, collect media.</summary>
+    private sealed class PublishSession : TestServerSession
+    {
+        public RtmpHandshakeKind HandshakeKind => Handshake.Kind;
+
+        public string? App { get; private set; }
+
+        public byte[] Metadata { get; private set; } = [];
+
+        public List<ReadMessage> Media { get; } = [];
+
+        protected override void Handle(RtmpMessage message, PipeWriter output)
         {
             switch (message.Header.Type)
             {
@@ -280,31 +255,14 @@ public class FfmpegSessionTests
 
         private void HandleCommand(RtmpCommand command, uint messageStreamId, PipeWriter output)
         {
-            _command.ResetWrittenCount();
-            switch (command)
-            {
-                case ConnectCommand connect:
-                    App = connect.App;
-                    _writer.WriteWindowAcknowledgementSize(output, 2_500_000);
-                    _writer.WriteSetPeerBandwidth(output, 2_500_000, RtmpPeerBandwidthLimitType.Dynamic);
-                    _writer.WriteSetChunkSize(output, 4096);
-                    RtmpCommandWriter.WriteConnectResult(_command, connect.TransactionId, connect.ObjectEncoding);
-                    SendCommand(output, 0);
-                    break;
-                case CreateStreamCommand createStream:
-                    RtmpCommandWriter.WriteCreateStreamResult(_command, createStream.TransactionId, PublishStreamId);
-                    SendCommand(output, 0);
-                    break;
-                case PublishCommand publish:
-                    StreamName = publish.StreamName;
-                    RtmpUserControlEvent.StreamBegin(messageStreamId).WriteTo(_writer, output);
-                    RtmpCommandWriter.WriteOnStatus(_command, RtmpStatusLevel.Status, RtmpStatusCode.PublishStart, $"{publish.StreamName} is now published.");
-                    SendCommand(output, messageStreamId);
-                    break;
-            }
-        }
+            if (command is ConnectCommand connect) App = connect.App;
+            if (TryAnswerSetup(command, output) || command is not PublishCommand publish) return;
 
-        private void SendCommand(PipeWriter output, uint messageStreamId) =>
-            _writer.WriteMessage(output, 3, RtmpMessageType.CommandAmf0, messageStreamId, 0, _command.WrittenSpan);
+            StreamName = publish.StreamName;
+            RtmpUserControlEvent.StreamBegin(messageStreamId).WriteTo(Writer, output);
+            Command.ResetWrittenCount();
+            RtmpCommandWriter.WriteOnStatus(Command, RtmpStatusLevel.Status, RtmpStatusCode.PublishStart, $"{publish.StreamName} is now published.");
+            SendCommand(output, messageStreamId);
+        }
     }
 }
