@@ -7,12 +7,12 @@
 #          R messages/s, each carrying its send timestamp, into the room (into interact through POST /internal/push to
 #          the room: the same serialise-once room broadcast a danmaku takes, without one user's rate limit); delivered
 #          messages/s, p50/p99 latency, server CPU
-#   premium [rooms=1000] [viewers=19600] [gifts=5]
+#   premium [rooms=1000] [viewers=19500] [gifts=5]
 #          a premium gift goes to every room: guest viewers spread over the rooms, one signed-in sender (auth runs too)
 #          sends G premium gifts one after the other; per gift the time from the request until the last viewer has it,
-#          p50/p99 over the viewers, every viewer exactly once; server CPU and RSS. 19,600 viewers, not 20,000: interact
-#          holds one open file per viewer plus about 350 of its own (100 pooled PostgreSQL connections, its assemblies),
-#          under the limit of 20,000 per process.
+#          p50/p99 over the viewers, every viewer exactly once; server CPU and RSS. 19,500 viewers, not 20,000: interact
+#          holds one open file per viewer plus about 445 of its own (100 pooled PostgreSQL connections, its assemblies
+#          twice each), and the limit is 20,000 per process; at 19,555 viewers it ran out of descriptors and died.
 #   hotroom [seconds=20] [senders=64] [viewers=100]
 #          S senders, each with a wallet (some funded to run dry: 409s), send gifts into one room as fast as they can,
 #          with retries of the same idempotency key; gifts/s, latency, then PASS/FAIL checks in PostgreSQL that no coin
@@ -21,7 +21,7 @@
 # The server side (interact or node, with PostgreSQL and Redis) is pinned to CPU $SERVER_CPU (default 0) and the
 # load generator to CPU $LOAD_CPU (default 1); PIN=0 leaves both unpinned. Run it under the shared lock:
 #   flock /tmp/livemicro-bench.lock bench/chat/run.sh fanout
-# PEERS="interact" (or "node") runs one side only. Traffic stays on 127.0.0.1.
+# PEERS="interact" (or "node") runs one side only; KEEP_LOGS=<dir> keeps the servers' logs. Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=fanout
@@ -50,6 +50,8 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
   wait 2>/dev/null || true
+  # KEEP_LOGS=<dir> keeps the servers' logs (and the hot room's answers) for a look afterwards
+  [ -n "${KEEP_LOGS:-}" ] && { mkdir -p "$KEEP_LOGS"; cp "$WORK"/*.log "$WORK"/*.csv "$KEEP_LOGS"/ 2>/dev/null || true; }
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -103,7 +105,7 @@ if [ "$MODE" = premium ]; then
   echo "== premium gift to every room ($(date -u +%FT%TZ), $PINNED)"
   status=0
   "${ON_LOAD[@]}" dotnet "$BENCH" premium "interact=http://127.0.0.1:$INTERACT_PORT" "auth=http://127.0.0.1:$AUTH_PORT" \
-    "rooms=${1:-1000}" "viewers=${2:-19600}" "gifts=${3:-5}" "pid=$INTERACT_PID" "server-cpu=$SERVER_CPU" || status=$?
+    "rooms=${1:-1000}" "viewers=${2:-19500}" "gifts=${3:-5}" "pid=$INTERACT_PID" "server-cpu=$SERVER_CPU" || status=$?
   interact_problems
   exit "$status"
 fi

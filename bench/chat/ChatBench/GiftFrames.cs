@@ -11,6 +11,8 @@ public sealed class GiftDeliveries(int connections)
     private readonly int[] _count = new int[connections];
     private int _distinct;
 
+    public int Connections => connections;
+
     /// <summary>Connections that got the gift at least once.</summary>
     public int Distinct => Volatile.Read(ref _distinct);
 
@@ -58,26 +60,43 @@ public sealed class GiftFrames(int connections)
     }
 }
 
-/// <summary>Many guest viewers' chat sockets, opened 250 at a time.</summary>
+/// <summary>Many guest viewers' chat sockets, opened 250 at a time. A viewer whose handshake fails is counted and left
+/// out, so that the run still reports what the others saw.</summary>
 public sealed class ViewerSockets(IPAddress host, int port, FrameReceiver receiver)
 {
     private readonly List<Socket> _sockets = [];
+    private int _failed;
+
+    public int Failed => _failed;
+
+    public string? FirstError { get; private set; }
+
+    /// <summary>Per viewer index: whether its socket is open.</summary>
+    public bool[] Connected { get; private set; } = [];
 
     /// <param name="pathOf">The chat path (<c>/ws/chat/{room}</c>) of the viewer with this index.</param>
     public async Task OpenAsync(int count, Func<int, string> pathOf)
     {
-        var opened = new Socket[count];
+        var opened = new Socket?[count];
         for (var i = 0; i < count; i += 250)
         {
             await Task.WhenAll(Enumerable.Range(i, Math.Min(250, count - i)).Select(async j =>
             {
-                var (socket, leftover) = await WebSocketHandshake.ConnectAsync(host, port, pathOf(j), j);
-                opened[j] = socket;
-                _ = receiver.ReceiveLoopAsync(socket, j, leftover);
+                try
+                {
+                    var (socket, leftover) = await WebSocketHandshake.ConnectAsync(host, port, pathOf(j), j);
+                    opened[j] = socket;
+                    _ = receiver.ReceiveLoopAsync(socket, j, leftover);
+                }
+                catch (Exception e) when (e is SocketException or IOException)
+                {
+                    if (Interlocked.Increment(ref _failed) == 1) FirstError = $"viewer {j}: {e.Message}";
+                }
             }));
         }
 
-        _sockets.AddRange(opened);
+        Connected = opened.Select(s => s is not null).ToArray();
+        _sockets.AddRange(opened.OfType<Socket>());
     }
 
     public void CloseAll()

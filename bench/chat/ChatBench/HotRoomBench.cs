@@ -78,6 +78,7 @@ public static class HotRoomBench
         var receiver = new FrameReceiver(frames.OnFrame);
         var viewers = new ViewerSockets(IPAddress.Parse(interact.Host), interact.Port, receiver);
         await viewers.OpenAsync(viewerCount, _ => $"/ws/chat/{roomId}");
+        if (viewers.Failed > 0) throw new IOException($"{viewers.Failed} viewers could not connect; first: {viewers.FirstError}");
         var opening = Stopwatch.StartNew();
         while (frames.Welcomed < viewerCount && opening.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100);
         await Task.Delay(TimeSpan.FromSeconds(2));

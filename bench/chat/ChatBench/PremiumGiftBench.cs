@@ -11,12 +11,12 @@ public static class PremiumGiftBench
 {
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>interact=URL auth=URL rooms=1000 viewers=19600 gifts=5 pid=interact's pid server-cpu=0</summary>
+    /// <summary>interact=URL auth=URL rooms=1000 viewers=19500 gifts=5 pid=interact's pid server-cpu=0</summary>
     public static async Task<int> RunAsync(NamedArguments args)
     {
         var interact = args.Url("interact");
         var rooms = args.Number("rooms", 1000);
-        var viewers = args.Number("viewers", 19_600);
+        var viewers = args.Number("viewers", 19_500);
         var gifts = args.Number("gifts", 5);
         var server = new ProcessUsage(args.Number("pid"));
         var serverCore = new CoreUsage(args.Number("server-cpu", 0));
@@ -36,9 +36,11 @@ public static class PremiumGiftBench
         var freshRssKb = server.RssKb();
         var opening = Stopwatch.StartNew();
         await sockets.OpenAsync(viewers, i => $"/ws/chat/{i % rooms + 1}");
-        while (frames.Welcomed < viewers && opening.Elapsed < TimeSpan.FromSeconds(120)) await Task.Delay(100);
+        var connected = viewers - sockets.Failed;
+        while (frames.Welcomed < connected && opening.Elapsed < TimeSpan.FromSeconds(120)) await Task.Delay(100);
         Console.WriteLine($"{viewers} viewers in {rooms} rooms ({viewers / rooms} to {(viewers + rooms - 1) / rooms} each): open in " +
-                          $"{opening.Elapsed.TotalSeconds:0.0} s, {frames.Welcomed} welcomed");
+                          $"{opening.Elapsed.TotalSeconds:0.0} s, {frames.Welcomed} welcomed, {sockets.Failed} handshakes failed" +
+                          (sockets.FirstError is null ? "" : $" (first: {sockets.FirstError})"));
         // the rooms' coalesced viewer counts settle, and the last welcomed are added to their rooms
         await Task.Delay(TimeSpan.FromSeconds(5));
         var idleRssKb = server.RssKb();
@@ -62,8 +64,8 @@ public static class PremiumGiftBench
 
             var deliveries = frames.For(transactionId);
             var waiting = Stopwatch.StartNew();
-            while (deliveries.Distinct < viewers && waiting.Elapsed < DeliveryTimeout) await Task.Delay(1);
-            var result = GiftResult.From(g + 1, roomId, answer, deliveries, viewers, server.CpuSeconds() - giftCpuBefore);
+            while (deliveries.Distinct < connected && waiting.Elapsed < DeliveryTimeout) await Task.Delay(1);
+            var result = GiftResult.From(g + 1, roomId, answer, deliveries, connected, server.CpuSeconds() - giftCpuBefore);
             results.Add(result);
             Console.WriteLine(result);
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -80,6 +82,7 @@ public static class PremiumGiftBench
             var deliveries = frames.For(result.TransactionId);
             for (var v = 0; v < viewers; v++)
             {
+                if (!sockets.Connected[v]) continue;
                 var count = deliveries.CountAt(v);
                 if (count == 0) missing++;
                 else if (count > 1) duplicates++;
@@ -97,11 +100,11 @@ public static class PremiumGiftBench
                           $"{duplicates} duplicated (viewer x gift), {strangers} frames of unknown gifts, {frames.Unreadable} unreadable");
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            mode = "premium", rooms, viewers, gifts = results, freshRssKb, idleRssKb, endRssKb, cpuPercent, corePercent,
+            mode = "premium", rooms, viewers, connected, gifts = results, freshRssKb, idleRssKb, endRssKb, cpuPercent, corePercent,
             dropped = receiver.ClosedByServer, missing, duplicates, strangers, exactlyOnce,
         }));
         sockets.CloseAll();
-        return exactlyOnce && receiver.ClosedByServer == 0 ? 0 : 1;
+        return exactlyOnce && receiver.ClosedByServer == 0 && sockets.Failed == 0 ? 0 : 1;
     }
 
     /// <param name="LastMs">From sending the request until the last viewer had the frame.</param>
@@ -112,7 +115,7 @@ public static class PremiumGiftBench
             double cpuSeconds)
         {
             var latencies = new List<double>(viewers);
-            for (var v = 0; v < viewers; v++)
+            for (var v = 0; v < deliveries.Connections; v++)
             {
                 if (deliveries.CountAt(v) > 0) latencies.Add(Stopwatch.GetElapsedTime(answer.SentAt, deliveries.FirstArrivalAt(v)).TotalMilliseconds);
             }
