@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 
 namespace LiveMicro.Bench.Chat;
 
@@ -70,7 +69,7 @@ public static class FanoutBench
 
         if (mode == "idle")
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            Console.WriteLine(BenchJson.Line(new
             {
                 label, mode, connections, freshRssKb, idleRssKb, idleBytesPerConnection = perConnection,
                 marginalBytesPerConnection = marginal,
@@ -122,7 +121,7 @@ public static class FanoutBench
         Console.WriteLine($"latency p50 {latencies.Percentile(0.50):0.0} ms, p99 {latencies.Percentile(0.99):0.0} ms, " +
                           $"max {latencies.Percentile(1.0):0.0} ms");
         Console.WriteLine($"server CPU {cpuSeconds / elapsed * 100:0} % of one core");
-        Console.WriteLine(JsonSerializer.Serialize(new
+        Console.WriteLine(BenchJson.Line(new
         {
             label, mode, connections, rate, seconds, sent, delivered, expected, deliveriesPerSecond = delivered / elapsed,
             p50Ms = latencies.Percentile(0.50), p99Ms = latencies.Percentile(0.99), maxMs = latencies.Percentile(1.0),

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 
 namespace LiveMicro.Bench.Chat;
 
@@ -16,6 +15,7 @@ public static class HotRoomBench
     private const string Retry = "retry";
     private const string First = "first";
     private const long RichCoins = 1_000_000;
+    private const long PoorCoinsStep = 20;
 
     /// <summary>interact=URL auth=URL room=1 senders=64 poor=16 seconds=20 viewers=100 seed=1 pid=interact's pid
     /// server-cpu=0 answers=file top-ups=file</summary>
@@ -61,8 +61,9 @@ public static class HotRoomBench
         var topUpReplaysAgree = true;
         for (var s = 0; s < senderCount; s++)
         {
-            // the last `poor` senders get 150, 300, ... coins: the first run dry at once, the last late or not at all
-            var coins = s < senderCount - poorCount ? RichCoins : 150L * (s - (senderCount - poorCount) + 1);
+            // the last `poor` senders get 20, 40, ... coins (a gift costs 11 on average): the first run dry after a
+            // couple of gifts, the last late or not at all
+            var coins = s < senderCount - poorCount ? RichCoins : PoorCoinsStep * (s - (senderCount - poorCount) + 1);
             await api.TopUpAsync(senders[s], coins / 2, "fund-a");
             var balance = await api.TopUpAsync(senders[s], coins - coins / 2, "fund-b");
             // a client retrying its top-up: the same key must not buy the coins twice
@@ -71,8 +72,8 @@ public static class HotRoomBench
             topUps.Add((senders[s].UserId, "fund-b", coins - coins / 2));
         }
 
-        Console.WriteLine($"{senderCount} senders: {senderCount - poorCount} with {RichCoins} coins, {poorCount} with 150 to " +
-                          $"{150 * poorCount} coins (two top-ups each, the second sent twice)");
+        Console.WriteLine($"{senderCount} senders: {senderCount - poorCount} with {RichCoins} coins, {poorCount} with " +
+                          $"{PoorCoinsStep} to {PoorCoinsStep * poorCount} coins (two top-ups each, the second sent twice)");
 
         var frames = new GiftFrames(viewerCount);
         var receiver = new FrameReceiver(frames.OnFrame);
@@ -86,6 +87,7 @@ public static class HotRoomBench
         var attempts = new List<(int Sender, string Key, string Kind, GiftAnswer Answer)>[senderCount];
         var duration = TimeSpan.FromSeconds(seconds);
         var cpuBefore = server.CpuSeconds();
+        var ownCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         serverCore.Restart();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, senderCount).Select(s => Task.Run(async () =>
@@ -114,6 +116,7 @@ public static class HotRoomBench
         var sendSeconds = clock.Elapsed.TotalSeconds;
         var cpuPercent = (server.CpuSeconds() - cpuBefore) / sendSeconds * 100;
         var corePercent = serverCore.BusyPercent();
+        var ownCpuPercent = (Process.GetCurrentProcess().TotalProcessorTime - ownCpuBefore).TotalSeconds / sendSeconds * 100;
 
         var all = attempts.SelectMany(a => a).ToList();
         var byKey = all.GroupBy(a => (a.Sender, a.Key)).ToList();
@@ -150,7 +153,7 @@ public static class HotRoomBench
                           $"201 new p50 {fresh.Percentile(0.5):0.0} ms p99 {fresh.Percentile(0.99):0.0} ms; " +
                           $"409 p50 {refused.Percentile(0.5):0.0} ms p99 {refused.Percentile(0.99):0.0} ms");
         Console.WriteLine($"interact CPU {cpuPercent:0} % of one core, server core busy {corePercent:0} %, interact RSS " +
-                          $"{server.RssKb() / 1024.0:0} MiB");
+                          $"{server.RssKb() / 1024.0:0} MiB; load generator CPU {ownCpuPercent:0} % of its core");
 
         var expectedIds = succeeded.Select(k => k.First(a => a.Answer.Succeeded).Answer.TransactionId!.Value).ToHashSet();
         var drain = Stopwatch.StartNew();
@@ -188,12 +191,12 @@ public static class HotRoomBench
         }));
         await WriteCsvAsync(args.Text("top-ups"), topUps.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.UserId},{t.Key},{t.Amount}")));
 
-        Console.WriteLine(JsonSerializer.Serialize(new
+        Console.WriteLine(BenchJson.Line(new
         {
             mode = "hotroom", senders = senderCount, poor = poorCount, seconds = sendSeconds, viewers = viewerCount, seed,
             requests = all.Count, succeeded = succeeded.Count, giftsPerSecond = succeeded.Count / sendSeconds, created = fresh.Count,
             replayed = replayed.Count, conflicts, p50Ms = every.Percentile(0.5), p99Ms = every.Percentile(0.99),
-            createdP50Ms = fresh.Percentile(0.5), createdP99Ms = fresh.Percentile(0.99), cpuPercent, corePercent,
+            createdP50Ms = fresh.Percentile(0.5), createdP99Ms = fresh.Percentile(0.99), cpuPercent, corePercent, ownCpuPercent,
             passed = checks.All(c => c.Passed),
         }));
         viewers.CloseAll();

@@ -18,9 +18,11 @@ public sealed class LatencyHistogram
         Interlocked.Increment(ref _count);
     }
 
-    /// <summary>Milliseconds below which a share <paramref name="p"/> of the recorded latencies fall.</summary>
+    /// <summary>Milliseconds below which a share <paramref name="p"/> of the recorded latencies fall; NaN when none
+    /// was recorded.</summary>
     public double Percentile(double p)
     {
+        if (Count == 0) return double.NaN;
         var target = (long)Math.Ceiling(Count * p);
         long seen = 0;
         for (var i = 0; i < _buckets.Length; i++)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 
 namespace LiveMicro.Bench.Chat;
 
@@ -98,7 +97,7 @@ public static class PremiumGiftBench
         Console.WriteLine($"viewers dropped by the server: {receiver.ClosedByServer}");
         Console.WriteLine($"{(exactlyOnce ? "PASS" : "FAIL")} every viewer got every gift exactly once: {missing} missing, " +
                           $"{duplicates} duplicated (viewer x gift), {strangers} frames of unknown gifts, {frames.Unreadable} unreadable");
-        Console.WriteLine(JsonSerializer.Serialize(new
+        Console.WriteLine(BenchJson.Line(new
         {
             mode = "premium", rooms, viewers, connected, gifts = results, freshRssKb, idleRssKb, endRssKb, cpuPercent, corePercent,
             dropped = receiver.ClosedByServer, missing, duplicates, strangers, exactlyOnce,
