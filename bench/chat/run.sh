@@ -19,7 +19,7 @@
 #          was spent twice and every answer matches the ledger
 #   (a number first means fanout, as before)
 # The server side (interact or node, with PostgreSQL and Redis) is pinned to CPU $SERVER_CPU (default 0) and the
-# load generator to CPU $LOAD_CPU (default 1); PIN=0 leaves both unpinned. Run it under the shared lock:
+# load generator to CPU $LOAD_CPU (default 1); PIN=0 leaves both unpinned. Run it under the exclusive benchmark lock:
 #   flock /tmp/livemicro-bench.lock bench/chat/run.sh fanout
 # PEERS="interact" (or "node") runs one side only; KEEP_LOGS=<dir> keeps the servers' logs. Traffic stays on 127.0.0.1.
 set -euo pipefail
