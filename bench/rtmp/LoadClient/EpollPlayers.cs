@@ -34,11 +34,10 @@ internal sealed unsafe partial class EpollPlayers : IDisposable
 
     /// <param name="received">Bytes received per player index; the reader thread adds to it.</param>
     /// <param name="readIntervalMs">
-    /// 0: wait in epoll_wait and read each socket as soon as data arrives. Otherwise: read every ready socket, then
-    /// sleep this long. Over loopback, a server whose write wakes a reader waiting in epoll_wait pays for that wake-up
-    /// on its own core: nginx-rtmp, which writes every message separately, measured nearly twice the CPU at 1,500
-    /// players that way than with a 10 ms interval. Players on other machines never cost a server that, so the bench
-    /// reads on an interval, far below either server's latency, and measures both the same way.
+    /// 0 (run.sh's default): wait in epoll_wait and read each socket as soon as data arrives, as a real player does.
+    /// Otherwise: read every ready socket, then sleep this long, so that reads take more at a time. Over loopback that
+    /// moves TCP work (acknowledgements, wake-ups) between the server's core and the generator's, so it shows how much
+    /// the server's figure depends on its players' timing (bench/README.md has runs with 10 and 20 ms).
     /// </param>
     public EpollPlayers(long[] received, int readIntervalMs)
     {

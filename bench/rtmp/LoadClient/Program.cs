@@ -20,7 +20,7 @@ using LiveMicro.Media.Rtmp.Commands;
 //     mode), up to 20 of the players also parse what they get and report latency: the time from the publisher sending
 //     a video frame to its arrival at the player (p50/p95 in ms, over the window). Those 20 read with async receives;
 //     all the others are read by one thread through epoll (EpollPlayers), which keeps the generator's own core light,
-//     every READ_INTERVAL_MS (10 by default; 0 reads as soon as data arrives).
+//     as soon as data arrives (or every READ_INTERVAL_MS instead).
 //   publish <file.flv> <rtmp://host:port/app/key> <sendlog>
 //     Publishes an FLV file in real time, looping, and logs when it sent each video frame (FNV-1a of the payload and
 //     the Unix time in ms), so players in another process can tell how long each frame took to reach them.
@@ -64,7 +64,7 @@ for (var i = 0; i < probes; i++)
 }
 
 var connecting = Stopwatch.StartNew();
-using var bulk = new EpollPlayers(received, int.Parse(Environment.GetEnvironmentVariable("READ_INTERVAL_MS") ?? "10", CultureInfo.InvariantCulture));
+using var bulk = new EpollPlayers(received, int.Parse(Environment.GetEnvironmentVariable("READ_INTERVAL_MS") ?? "0", CultureInfo.InvariantCulture));
 Parallel.For(probes, players, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentConnects }, index =>
 {
     try
