@@ -27,8 +27,9 @@ using LiveMicro.Media.Rtmp.Commands;
 //   ttff <rtmp-url> <joiners> <spacing ms>
 //     Late joiners, started <spacing> apart: from TCP connect to the first video frame and to the first keyframe (ms, p50/p95).
 const int LatencyProbes = 20;
-// Players connect (blocking handshakes) this many at a time: a ramp, not a SYN flood.
-const int ConcurrentConnects = 4;
+// Players connect (blocking handshakes) this many at a time: a ramp, not a SYN flood, but quick even when the server
+// is busy serving thousands (each handshake then waits tens of milliseconds for it).
+const int ConcurrentConnects = 16;
 if (args.Length == 4 && args[0] == "publish")
 {
     return await PublishAsync(args[1], new Uri(args[2]), args[3]);
@@ -65,17 +66,24 @@ for (var i = 0; i < probes; i++)
 
 var connecting = Stopwatch.StartNew();
 using var bulk = new EpollPlayers(received, int.Parse(Environment.GetEnvironmentVariable("READ_INTERVAL_MS") ?? "0", CultureInfo.InvariantCulture));
-Parallel.For(probes, players, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentConnects }, index =>
+var nextPlayer = probes - 1;
+var connectors = Enumerable.Range(0, ConcurrentConnects).Select(_ => new Thread(() =>
 {
-    try
+    // Dedicated threads: the thread pool would add threads for these blocking calls only slowly.
+    for (var index = Interlocked.Increment(ref nextPlayer); index < players; index = Interlocked.Increment(ref nextPlayer))
     {
-        bulk.Add(index, url.Scheme == "rtmp" ? ConnectRtmp(url) : ConnectFlv(url, out received[index]));
-        Interlocked.Increment(ref connected);
+        try
+        {
+            bulk.Add(index, url.Scheme == "rtmp" ? ConnectRtmp(url) : ConnectFlv(url, out received[index]));
+            Interlocked.Increment(ref connected);
+        }
+        catch (Exception exception) when (exception is SocketException or IOException)
+        {
+        }
     }
-    catch (Exception exception) when (exception is SocketException or IOException)
-    {
-    }
-});
+})).ToList();
+connectors.ForEach(connector => connector.Start());
+connectors.ForEach(connector => connector.Join());
 var connectSeconds = connecting.Elapsed.TotalSeconds;
 var untilWindow = warmup - (DateTime.Now - Process.GetCurrentProcess().StartTime);
 if (untilWindow > TimeSpan.Zero)
