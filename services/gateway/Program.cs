@@ -1,6 +1,8 @@
 using LiveMicro.Gateway.Extensions;
 using LiveMicro.ServiceDefaults;
 
+InlineSocketCompletions.Enable();
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
