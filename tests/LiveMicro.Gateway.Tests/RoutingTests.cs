@@ -22,6 +22,8 @@ public sealed class RoutingTests(GatewayFixture fixture)
     [InlineData("/api/ranks/daily", "rank")]
     [InlineData("/api/streams", "rtmp")]
     [InlineData("/live/room7.flv", "rtmp")]
+    [InlineData("/api/gifts/", "interact")]
+    [InlineData("/API/Users/42/Room", "live")]
     public async Task Each_public_route_reaches_its_service(string path, string service)
     {
         Assert.Equal(service, await fixture.ServiceBehindAsync(path));
@@ -61,6 +63,27 @@ public sealed class RoutingTests(GatewayFixture fixture)
         var response = await fixture.Gateway.PostAsJsonAsync(path, new { streamKey = "k" });
 
         await response.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_path_whose_routes_take_other_methods_answers_405_with_Allow()
+    {
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:post-only:ClusterId"] = "user",
+            ["ReverseProxy:Routes:post-only:Match:Path"] = "/api/post-only/{id}",
+            ["ReverseProxy:Routes:post-only:Match:Methods:0"] = "POST",
+            ["ReverseProxy:Routes:post-only:AuthorizationPolicy"] = "anonymous",
+        });
+        await using var _ = app;
+        using var gateway = new HttpClient { BaseAddress = url };
+        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/api/users/1", gateway) == "user", "discovery");
+
+        var refused = await gateway.GetAsync("/api/post-only/1");
+
+        await refused.AssertProblemAsync(HttpStatusCode.MethodNotAllowed);
+        Assert.Equal(["POST"], refused.Content.Headers.Allow);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.PostAsJsonAsync("/api/post-only/1", new { })).StatusCode);
     }
 
     [Fact]
