@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Gateway vs nginx in one run: a tiny backend, nginx (proxy_pass, one worker) and the gateway (Release) in front of
 # it, each proxy pinned to core 0 with the backend and wrk on core 1; wrk measures throughput (64 connections) and
-# latency (1 connection) against the backend directly, through nginx and through the gateway.
+# latency (1 connection) against the backend directly, through nginx and through the gateway. Each measurement runs
+# REPEATS times (default 3), interleaved across the targets so drift on a shared machine hits all alike, and the
+# median is printed. The gateway runs as shipped: its GC, JIT and socket settings are its own (csproj, Program.cs).
 # Usage: bench/gateway/run.sh [seconds per measurement, default 10]. Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-10}"
+REPEATS="${REPEATS:-3}"
 BACKEND_PORT=18181 NGINX_PORT=18182 GATEWAY_PORT=18183
 
 if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
@@ -69,7 +72,6 @@ ReverseProxy__Routes__bench__AuthorizationPolicy=anonymous \
 ReverseProxy__Routes__bench__RateLimiterPolicy=bench \
 RateLimits__Policies__bench__PermitLimit=1000000000 \
 ReverseProxy__Clusters__bench__Destinations__backend__Address="http://127.0.0.1:$BACKEND_PORT" \
-DOTNET_gcServer=0 \
   taskset -c 0 dotnet services/gateway/bin/Release/net10.0/LiveMicro.Gateway.dll \
   --contentRoot "$PWD/services/gateway/bin/Release/net10.0" >"$WORK/gateway.log" 2>&1 &
 PIDS+=($!)
@@ -89,13 +91,25 @@ measure() { # name port connections seconds -> "req/s p50 p99" (ms)
 for port in $BACKEND_PORT $NGINX_PORT $GATEWAY_PORT; do measure warmup "$port" 32 3 >/dev/null; done
 
 declare -A THROUGHPUT LATENCY
-for target in direct:$BACKEND_PORT nginx:$NGINX_PORT gateway:$GATEWAY_PORT; do
-  THROUGHPUT[${target%%:*}]="$(measure "${target%%:*}" "${target##*:}" 64 "$DURATION")"
-  LATENCY[${target%%:*}]="$(measure "${target%%:*}" "${target##*:}" 1 "$DURATION")"
+for _ in $(seq 1 "$REPEATS"); do
+  for target in direct:$BACKEND_PORT nginx:$NGINX_PORT gateway:$GATEWAY_PORT; do
+    THROUGHPUT[${target%%:*}]+="$(measure "${target%%:*}" "${target##*:}" 64 "$DURATION")"$'\n'
+    LATENCY[${target%%:*}]+="$(measure "${target%%:*}" "${target##*:}" 1 "$DURATION")"$'\n'
+  done
+done
+
+median() { # runs, one "req/s p50 p99" per line -> the run with the median of field $2
+  sort -g -k"$2" <<<"$1" | sed '/^$/d' | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'
+}
+for target in direct nginx gateway; do
+  printf '%s c64 req/s: %s\n' "$target" "$(cut -d' ' -f1 <<<"${THROUGHPUT[$target]}" | xargs)"
+  printf '%s c1 p50 ms: %s\n' "$target" "$(cut -d' ' -f2 <<<"${LATENCY[$target]}" | xargs)"
+  THROUGHPUT[$target]="$(median "${THROUGHPUT[$target]}" 1)"
+  LATENCY[$target]="$(median "${LATENCY[$target]}" 2)"
 done
 
 read -r _ direct_p50 _ <<<"${LATENCY[direct]}"
-printf '%s, %s s per run, %s\n' "$(date -u +%Y-%m-%d)" "$DURATION" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
+printf '%s, %s s per run, median of %s, %s\n' "$(date -u +%Y-%m-%d)" "$DURATION" "$REPEATS" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
 printf '%-8s | %12s | %12s | %12s | %12s | %14s\n' target "req/s (c64)" "p50 ms (c64)" "p99 ms (c64)" "p50 ms (c1)" "added p50 (c1)"
 for target in direct nginx gateway; do
   read -r rps p50 p99 <<<"${THROUGHPUT[$target]}"
