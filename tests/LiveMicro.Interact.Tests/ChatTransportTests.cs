@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -107,6 +108,43 @@ public sealed class ChatTransportTests(InteractFixture fixture)
         {
             await client.SendAsync(Handshake(roomId, "Sec-WebSocket-Protocol: mqtt\r\n"));
             Assert.StartsWith("HTTP/1.1 400", await client.ReadHeadAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_burst_of_room_messages_arrives_complete_and_in_order_on_both_protocols()
+    {
+        var roomId = await fixture.CreateRoomAsync(await fixture.NewUserAsync());
+        await using var json = await RawClient.ConnectAsync(fixture.UrlA);
+        await json.SendAsync(Handshake(roomId));
+        await json.ReadHeadAsync();
+        await using var protobuf = await RawClient.ConnectAsync(fixture.UrlA);
+        await protobuf.SendAsync(Handshake(roomId, "Sec-WebSocket-Protocol: livemicro.proto\r\n"));
+        await protobuf.ReadHeadAsync();
+        await json.ReadFrameAsync(); // welcome
+        await protobuf.ReadFrameAsync();
+
+        // concurrent pushes: the room's broadcaster batches whatever piles up while it writes
+        const int count = 300;
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (n, token) =>
+            Assert.Equal(System.Net.HttpStatusCode.OK,
+                (await fixture.Interact.PostAsJsonAsync("/internal/push", new { roomId, topic = "burst", payload = new { n } }, token)).StatusCode));
+
+        var seen = new HashSet<long>();
+        while (seen.Count < count)
+        {
+            var frame = await json.ReadFrameAsync();
+            var message = JsonNode.Parse(frame.Payload)!;
+            if (message["type"]!.GetValue<string>() == "push" && message["data"]!["topic"]!.GetValue<string>() == "burst")
+                Assert.True(seen.Add(message["data"]!["payload"]!["n"]!.GetValue<long>()), "each message once");
+        }
+
+        var binaryFrames = 0;
+        while (binaryFrames < count + 1) // history, then the pushes (nothing else goes to a guest alone in a room)
+        {
+            var frame = await protobuf.ReadFrameAsync();
+            Assert.Equal(0x2, frame.Opcode);
+            binaryFrames++;
         }
     }
 

@@ -28,30 +28,42 @@ public sealed partial class ChatConnectionListener(IServiceScopeFactory scopes, 
 
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket || !await TryTakeOverAsync(connection, socket))
+        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket)
         {
             await next(connection);
+            return;
         }
+
+        // accepted in a method of its own, so the handshake's head and buffers are not held for the socket's life
+        var (takenOver, session) = await TryAcceptAsync(connection, socket);
+        if (!takenOver) await next(connection);
+        else if (session is var (webSocket, ticket)) await sessions.RunAsync(webSocket, ticket);
     }
 
-    /// <summary>False, with nothing read from the connection, when HTTP should have it.</summary>
-    private async Task<bool> TryTakeOverAsync(ConnectionContext connection, System.Net.Sockets.Socket socket)
+    /// <summary>Not taken over, with nothing read from the connection, when HTTP should have it; taken over with no
+    /// session when the client left during the handshake.</summary>
+    private async Task<(bool TakenOver, (ServerWebSocket Socket, ChatTicket Ticket)? Session)> TryAcceptAsync(
+        ConnectionContext connection, System.Net.Sockets.Socket socket)
     {
         var input = connection.Transport.Input;
         var head = await ReadHeadAsync(input);
-        if (head is not { } read) return false;
+        if (head is not { } read) return (false, null);
 
         ChatTicket? ticket = null;
         try
         {
             ticket = await AdmitAsync(connection, read.Head);
         }
+        catch (OperationCanceledException)
+        {
+            return (true, null);
+        }
         finally
         {
             input.AdvanceTo(ticket is null ? read.Buffer.Start : read.End);
         }
 
-        if (ticket is null) return false;
+        if (ticket is null) return (false, null);
 
         var output = new SocketOutput(socket, connection.Abort);
         try
@@ -60,11 +72,10 @@ public sealed partial class ChatConnectionListener(IServiceScopeFactory scopes, 
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
         {
-            return true;
+            return (true, null);
         }
 
-        await sessions.RunAsync(new ServerWebSocket(input, output), ticket);
-        return true;
+        return (true, (new ServerWebSocket(input, output), ticket));
     }
 
     /// <summary>The head of a chat opening handshake, left unconsumed in the pipe; null (pipe untouched) as soon as the
