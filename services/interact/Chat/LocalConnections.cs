@@ -17,14 +17,14 @@ public sealed class LocalConnections
     public void Add(ChatConnection connection)
     {
         _byId[connection.Id] = connection;
-        _rooms.GetOrAdd(connection.RoomId, _ => new()).Connections[connection] = 0;
+        _rooms.GetOrAdd(connection.RoomId, _ => new()).Add(connection);
         if (connection.UserId is { } userId) _users.GetOrAdd(userId, _ => new())[connection] = 0;
     }
 
     public void Remove(ChatConnection connection)
     {
         _byId.TryRemove(connection.Id, out _);
-        if (_rooms.TryGetValue(connection.RoomId, out var room)) room.Connections.TryRemove(connection, out _);
+        if (_rooms.TryGetValue(connection.RoomId, out var room)) room.Remove(connection);
         if (connection.UserId is { } userId && _users.TryGetValue(userId, out var devices)) devices.TryRemove(connection, out _);
     }
 
@@ -37,14 +37,12 @@ public sealed class LocalConnections
     public int DeliverToUser(long userId, ChatFrame frame) =>
         _users.TryGetValue(userId, out var devices) ? Deliver(devices, frame) : 0;
 
+    /// <summary>Hands the frame to every room's broadcaster (a premium gift): answers at once, and each room gets it
+    /// in order with its own messages.</summary>
     public int DeliverToAll(ChatFrame frame)
     {
         var delivered = 0;
-        foreach (var (_, connection) in _byId)
-        {
-            if (connection.TryEnqueue(frame)) delivered++;
-        }
-
+        foreach (var (_, room) in _rooms) delivered += room.Broadcast(frame);
         return delivered;
     }
 
@@ -64,32 +62,74 @@ public sealed class LocalConnections
     /// <summary>A room's connections and its broadcaster: one pass over the room at a time, each pass taking every
     /// frame that arrived meanwhile as one batch, so each connection gets one socket write per pass whatever the
     /// message rate. Lightly loaded, a pass carries one message; when messages come faster than a pass over the room
-    /// takes, the batches grow instead of the backlog (the send call, not the message, is what costs).</summary>
-    private sealed class RoomConnections : IThreadPoolWorkItem
+    /// takes, the batches grow instead of the backlog (the send call, not the message, is what costs). The room is
+    /// split into one shard per processor and a pass walks the shards in parallel.</summary>
+    private sealed class RoomConnections
     {
         private const int MaxBatchFrames = 256;
         private const int MaxBatchBytes = 64 * 1024;
         private readonly ConcurrentQueue<ChatFrame> _outbox = new();
+        private readonly Shard[] _shards;
         private ChatFrame? _carried;
+        private ChatFrame? _passing;
         private int _passScheduled;
+        private int _shardsWalking;
 
-        public ConcurrentDictionary<ChatConnection, byte> Connections { get; } = new();
+        public RoomConnections()
+        {
+            _shards = new Shard[Environment.ProcessorCount];
+            for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(this);
+        }
+
+        public void Add(ChatConnection connection) => ShardOf(connection).Connections[connection] = 0;
+
+        public void Remove(ChatConnection connection) => ShardOf(connection).Connections.TryRemove(connection, out _);
 
         public int Broadcast(ChatFrame frame)
         {
             _outbox.Enqueue(frame);
-            if (Interlocked.Exchange(ref _passScheduled, 1) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-            return Connections.Count;
+            if (Interlocked.Exchange(ref _passScheduled, 1) == 0) StartPass();
+            var connections = 0;
+            foreach (var shard in _shards) connections += shard.Connections.Count;
+            return connections;
         }
 
-        public void Execute()
+        private Shard ShardOf(ChatConnection connection) =>
+            _shards[(uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(connection) % (uint)_shards.Length];
+
+        /// <summary>Called with the pass flag held: walks the next batch, or lets go of the flag when there is none.</summary>
+        private void StartPass()
         {
             while (true)
             {
-                while (TakeBatch() is { } batch) Deliver(Connections, batch);
+                if (TakeBatch() is { } batch)
+                {
+                    _passing = batch;
+                    Volatile.Write(ref _shardsWalking, _shards.Length);
+                    foreach (var shard in _shards) ThreadPool.UnsafeQueueUserWorkItem(shard, preferLocal: false);
+                    return;
+                }
+
                 Volatile.Write(ref _passScheduled, 0);
-                // a frame enqueued after the last take but before the flag was cleared would wait for the next one
-                if ((_outbox.IsEmpty && _carried is null) || Interlocked.Exchange(ref _passScheduled, 1) != 0) return;
+                // a frame enqueued after the last take but before the flag was let go would wait for the next one
+                if (_outbox.IsEmpty || Interlocked.Exchange(ref _passScheduled, 1) != 0) return;
+            }
+        }
+
+        /// <summary>The last shard to finish a pass starts the next.</summary>
+        private void ShardWalked()
+        {
+            if (Interlocked.Decrement(ref _shardsWalking) == 0) StartPass();
+        }
+
+        private sealed class Shard(RoomConnections room) : IThreadPoolWorkItem
+        {
+            public ConcurrentDictionary<ChatConnection, byte> Connections { get; } = new();
+
+            public void Execute()
+            {
+                Deliver(Connections, room._passing!);
+                room.ShardWalked();
             }
         }
 
