@@ -2,18 +2,20 @@
 # RTMP fan-out, LiveMicro's rtmp service vs nginx-rtmp (Debian's libnginx-mod-rtmp, worker_processes 1), in one run:
 # the same 600 kbit/s H.264 + AAC source (2 s GOP, encoded once beforehand, then sent in real time, looping, by
 # LoadClient's publish mode) is published to each server, and N light players (bench/rtmp/LoadClient: read RTMP or
-# HTTP-FLV and discard) play it. Each server is pinned to core 0; publisher, load generator and the live-service
-# stand-in share core 1. For every N the script reads the server's and the load generator's CPU time from
-# /proc/PID/stat over a steady window, the server's RSS, the bitrate the slowest 5 % of players received and the
-# publish-to-arrival latency of 20 of them; then 100 late joiners report their time to first frame. Traffic stays on
-# 127.0.0.1; everything started here is stopped on exit.
+# HTTP-FLV and discard; all but 20 latency probes are read by one epoll thread) play it. Each server is pinned to core 0;
+# publisher, load generator and the live-service stand-in share core 1. For every N the script reads the server's and
+# the load generator's CPU time from /proc/PID/stat over a steady window, the server's RSS, the bitrate the slowest 5 %
+# of players received and the publish-to-arrival latency of 20 of them; then 100 late joiners report their time to
+# first frame. Traffic stays on 127.0.0.1; everything started here is stopped on exit.
 # Usage: bench/rtmp/run.sh            (COUNTS="250 1000 1500" WARMUP=8 WINDOW=15 by default; FLV=1 adds HTTP-FLV;
 #        SERVERS="livemicro nginx" picks the servers; MERGE_WINDOW=0.080 overrides LiveMicro's Rtmp:MergeWindow, seconds;
-#        TTFF=100 late joiners measure time to first frame after each server's counts, 0 skips them)
+#        TTFF=100 late joiners measure time to first frame after each server's counts, 0 skips them;
+#        READ_INTERVAL_MS=10 makes the players read every 10 ms instead of as soon as data arrives, see EpollPlayers)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNTS="${COUNTS:-250 1000 1500}" WARMUP="${WARMUP:-8}" WINDOW="${WINDOW:-15}" FLV="${FLV:-0}" SERVERS="${SERVERS:-livemicro nginx}" TTFF="${TTFF:-100}"
 MERGE_WINDOW="${MERGE_WINDOW:-}"
+export READ_INTERVAL_MS="${READ_INTERVAL_MS:-0}"
 RTMP_PORT=19350 HTTP_PORT=19351 NGINX_PORT=19352 AUTH_PORT=19353
 TICKS="$(getconf CLK_TCK)"
 
@@ -130,7 +132,7 @@ run() { # label pid publish-url play-url
 
 printf '%s, %s s window after %s s warm-up, %s\n' "$(date -u +%Y-%m-%d)" "$WINDOW" "$WARMUP" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
 printf '%-14s | %7s | %8s | %14s | %7s | %11s | %s\n' server players "CPU %" "CPU % / player" "RSS MB" "load CPU %" "players' received bitrate (kbit/s), publish-to-arrival latency of up to 20 players"
-printf '# LiveMicro merge window: %s\n' "${MERGE_WINDOW:-default (appsettings)}"
+printf '# LiveMicro merge window: %s; players read every %s ms\n' "${MERGE_WINDOW:-default (appsettings)}" "$READ_INTERVAL_MS"
 case " $SERVERS " in *" livemicro "*)
   run livemicro-rtmp "$LIVEMICRO_PID" "rtmp://127.0.0.1:$RTMP_PORT/live/benchkey" "rtmp://127.0.0.1:$RTMP_PORT/live/bench"
   if [ "$FLV" = 1 ]; then

@@ -8,7 +8,7 @@ builder.AddReverseProxy();
 
 var app = builder.Build();
 
+app.UseReverseProxy();
 app.MapDefaultEndpoints();
-app.MapReverseProxy();
 
 app.Run();

@@ -13,16 +13,22 @@ using LiveMicro.Media.Rtmp.Commands;
 
 // The RTMP bench's client side, in three modes:
 //   <rtmp://host:port/app/name | http://host:port/path.flv> <players> <warmup s> <window s>
-//     N players of one stream that read and discard, counting bytes. Prints players connected and the received
-//     bitrate (kbit/s) of the slowest 5 %, the median and the slowest. With SENDLOG=<file> (written by the publish
+//     N players of one stream that read and discard, counting bytes (RTMP: all of them; HTTP-FLV: everything after
+//     the response headers, chunked framing included). Prints players connected and the received bitrate (kbit/s) of
+//     the slowest 5 %, the median and the slowest. The window starts <warmup> after the process did, whatever the
+//     connecting took, so that it matches run.sh's window on the server. With SENDLOG=<file> (written by the publish
 //     mode), up to 20 of the players also parse what they get and report latency: the time from the publisher sending
-//     a video frame to its arrival at the player (p50/p95 in ms, over the window).
+//     a video frame to its arrival at the player (p50/p95 in ms, over the window). Those 20 read with async receives;
+//     all the others are read by one thread through epoll (EpollPlayers), which keeps the generator's own core light,
+//     as soon as data arrives (or every READ_INTERVAL_MS instead).
 //   publish <file.flv> <rtmp://host:port/app/key> <sendlog>
 //     Publishes an FLV file in real time, looping, and logs when it sent each video frame (FNV-1a of the payload and
 //     the Unix time in ms), so players in another process can tell how long each frame took to reach them.
 //   ttff <rtmp-url> <joiners> <spacing ms>
 //     Late joiners, started <spacing> apart: from TCP connect to the first video frame and to the first keyframe (ms, p50/p95).
 const int LatencyProbes = 20;
+// Players connect (blocking handshakes) this many at a time: a ramp, not a SYN flood.
+const int ConcurrentConnects = 4;
 if (args.Length == 4 && args[0] == "publish")
 {
     return await PublishAsync(args[1], new Uri(args[2]), args[3]);
@@ -49,19 +55,38 @@ var connected = 0;
 var arrivals = new ConcurrentQueue<(ulong Hash, double ArrivedMs)>();
 var measuring = false;
 using var stop = new CancellationTokenSource();
-var tasks = new List<Task>(players);
-for (var i = 0; i < players; i++)
+var probes = sendLog is null ? 0 : Math.Min(LatencyProbes, players);
+var tasks = new List<Task>(probes);
+for (var i = 0; i < probes; i++)
 {
     var index = i;
-    var probe = sendLog is not null && i < LatencyProbes;
-    tasks.Add(Task.Run(() => url.Scheme == "rtmp" ? PlayRtmpAsync(index, probe) : PlayFlvAsync(index, probe)));
-    if (i % 50 == 49)
-    {
-        await Task.Delay(20); // a ramp, not a SYN flood
-    }
+    tasks.Add(Task.Run(() => url.Scheme == "rtmp" ? ProbeRtmpAsync(index) : ProbeFlvAsync(index)));
 }
 
-await Task.Delay(warmup);
+var connecting = Stopwatch.StartNew();
+using var bulk = new EpollPlayers(received, int.Parse(Environment.GetEnvironmentVariable("READ_INTERVAL_MS") ?? "0", CultureInfo.InvariantCulture));
+Parallel.For(probes, players, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentConnects }, index =>
+{
+    try
+    {
+        bulk.Add(index, url.Scheme == "rtmp" ? ConnectRtmp(url) : ConnectFlv(url, out received[index]));
+        Interlocked.Increment(ref connected);
+    }
+    catch (Exception exception) when (exception is SocketException or IOException)
+    {
+    }
+});
+var connectSeconds = connecting.Elapsed.TotalSeconds;
+var untilWindow = warmup - (DateTime.Now - Process.GetCurrentProcess().StartTime);
+if (untilWindow > TimeSpan.Zero)
+{
+    await Task.Delay(untilWindow);
+}
+else
+{
+    Console.Error.WriteLine($"Connecting took {connectSeconds:0.0} s, longer than the warm-up: the window starts late.");
+}
+
 var before = (long[])received.Clone();
 var clock = Stopwatch.StartNew();
 Volatile.Write(ref measuring, true);
@@ -69,10 +94,13 @@ await Task.Delay(window);
 Volatile.Write(ref measuring, false);
 var after = (long[])received.Clone();
 var seconds = clock.Elapsed.TotalSeconds;
+// Connected a little longer, so that run.sh's samples at the window's end see neither the players' teardown on the
+// server nor an exited generator.
+await Task.Delay(TimeSpan.FromSeconds(2));
 stop.Cancel();
 var rates = after.Select((bytes, i) => (bytes - before[i]) * 8 / seconds / 1000).Order().ToArray();
 var line = string.Create(CultureInfo.InvariantCulture,
-    $"connected={Volatile.Read(ref connected)} p5_kbps={rates[(int)(rates.Length * 0.05)]:0} median_kbps={rates[rates.Length / 2]:0} min_kbps={rates[0]:0}");
+    $"connected={Volatile.Read(ref connected)} closed={bulk.Closed} connect_s={connectSeconds:0.0} p5_kbps={rates[(int)(rates.Length * 0.05)]:0} median_kbps={rates[rates.Length / 2]:0} min_kbps={rates[0]:0}");
 if (sendLog is not null)
 {
     line += " " + Latency(sendLog, arrivals);
@@ -81,24 +109,23 @@ if (sendLog is not null)
 Console.WriteLine(line);
 return 0;
 
-async Task PlayRtmpAsync(int index, bool probe)
+async Task ProbeRtmpAsync(int index)
 {
     try
     {
-        using var socket = await ConnectRtmpAsync(url, stop.Token);
+        using var socket = ConnectRtmp(url);
         Interlocked.Increment(ref connected);
-        var buffer = new byte[64 * 1024];
-        using var parser = probe ? new RtmpMessageParser() : null;
+        using var parser = new RtmpMessageParser();
         while (true)
         {
-            var read = await socket.ReceiveAsync(parser is null ? buffer : parser.FreeSpace, stop.Token);
+            var read = await socket.ReceiveAsync(parser.FreeSpace, stop.Token);
             if (read == 0)
             {
                 return;
             }
 
             Interlocked.Add(ref received[index], read);
-            parser?.Parse(read, (type, _, payload) =>
+            parser.Parse(read, (type, _, payload) =>
             {
                 if (type == RtmpMessageType.Video && Volatile.Read(ref measuring))
                 {
@@ -107,12 +134,12 @@ async Task PlayRtmpAsync(int index, bool probe)
             });
         }
     }
-    catch (Exception exception) when (exception is OperationCanceledException or SocketException)
+    catch (Exception exception) when (exception is OperationCanceledException or SocketException or IOException)
     {
     }
 }
 
-async Task PlayFlvAsync(int index, bool probe)
+async Task ProbeFlvAsync(int index)
 {
     try
     {
@@ -121,7 +148,7 @@ async Task PlayFlvAsync(int index, bool probe)
         await using var body = await response.Content.ReadAsStreamAsync(stop.Token);
         Interlocked.Increment(ref connected);
         var buffer = new byte[64 * 1024];
-        var flv = probe ? new FlvTagParser() : null;
+        var flv = new FlvTagParser();
         while (true)
         {
             var read = await body.ReadAsync(buffer, stop.Token);
@@ -131,7 +158,7 @@ async Task PlayFlvAsync(int index, bool probe)
             }
 
             Interlocked.Add(ref received[index], read);
-            flv?.Parse(buffer.AsSpan(0, read), (type, payload) =>
+            flv.Parse(buffer.AsSpan(0, read), (type, payload) =>
             {
                 if (type == FlvTagType.Video && Volatile.Read(ref measuring))
                 {
@@ -157,7 +184,7 @@ static async Task<int> TimeToFirstFrameAsync(Uri url, int joiners, int spacingMs
         double? keyFrame = null;
         try
         {
-            using var socket = await ConnectRtmpAsync(url, timeout.Token);
+            using var socket = ConnectRtmp(url);
             using var parser = new RtmpMessageParser();
             while (keyFrame is null)
             {
@@ -180,7 +207,7 @@ static async Task<int> TimeToFirstFrameAsync(Uri url, int joiners, int spacingMs
                 });
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException)
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or IOException)
         {
         }
 
@@ -208,7 +235,7 @@ static async Task<int> PublishAsync(string file, Uri url, string sendLogPath)
     }
 
     var loopLength = tags[^1].Timestamp + 40;
-    using var socket = await ConnectRtmpAsync(url, CancellationToken.None, publish: true);
+    using var socket = ConnectRtmp(url, publish: true);
     await using var sendLog = new StreamWriter(sendLogPath, append: false, Encoding.ASCII) { AutoFlush = true };
     var writer = new RtmpChunkWriter();
     var output = new ArrayBufferWriter<byte>(64 * 1024);
@@ -254,23 +281,24 @@ static async Task<int> PublishAsync(string file, Uri url, string sendLogPath)
     }
 }
 
-// Players and publisher: handshake, connect, createStream, then play or publish (answers not awaited for play).
-static async Task<Socket> ConnectRtmpAsync(Uri url, CancellationToken cancellationToken, bool publish = false)
+// Players, late joiners and the publisher: handshake, connect, createStream, then play or publish (answers not
+// awaited for play). Blocking calls: a socket that has never seen an async operation can go to EpollPlayers.
+static Socket ConnectRtmp(Uri url, bool publish = false)
 {
-    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = publish };
+    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = publish, ReceiveTimeout = 10_000 };
     try
     {
-        await socket.ConnectAsync(IPAddress.Parse(url.Host), url.Port, cancellationToken);
+        socket.Connect(IPAddress.Parse(url.Host), url.Port);
         var segments = url.AbsolutePath.Trim('/').Split('/');
         var output = new ArrayBufferWriter<byte>(4096);
         var handshake = new RtmpClientHandshake();
         handshake.WriteC0C1(output);
-        await socket.SendAsync(output.WrittenMemory, cancellationToken);
+        socket.Send(output.WrittenSpan);
         var buffer = new byte[4096];
         var filled = 0;
         while (filled < 1 + (2 * RtmpServerHandshake.PacketSize))
         {
-            var read = await socket.ReceiveAsync(buffer.AsMemory(filled), cancellationToken);
+            var read = socket.Receive(buffer.AsSpan(filled));
             if (read == 0)
             {
                 throw new SocketException((int)SocketError.ConnectionReset);
@@ -312,14 +340,14 @@ static async Task<Socket> ConnectRtmpAsync(Uri url, CancellationToken cancellati
 
         // Servers answer createStream with stream 1 for the first stream of a connection; we assume it rather than parse.
         writer.WriteMessage(output, 8, RtmpMessageType.CommandAmf0, 1, 0, command.WrittenSpan);
-        await socket.SendAsync(output.WrittenMemory, cancellationToken);
+        socket.Send(output.WrittenSpan);
         if (publish)
         {
             // Media only after the server accepted the publish (its onStatus names the code in plain ASCII).
             var answers = new List<byte>();
             while (answers.Count < 64 * 1024 && Encoding.ASCII.GetString([.. answers]) is var text && !text.Contains("Publish.Start", StringComparison.Ordinal))
             {
-                var read = await socket.ReceiveAsync(buffer, cancellationToken);
+                var read = socket.Receive(buffer);
                 if (read == 0 || text.Contains("Publish.BadName", StringComparison.Ordinal))
                 {
                     throw new IOException("publish refused");
@@ -329,6 +357,43 @@ static async Task<Socket> ConnectRtmpAsync(Uri url, CancellationToken cancellati
             }
         }
 
+        return socket;
+    }
+    catch
+    {
+        socket.Dispose();
+        throw;
+    }
+}
+
+// An HTTP-FLV player on a blocking socket: the request, then the response headers. bodyBytes: what came after them.
+static Socket ConnectFlv(Uri url, out long bodyBytes)
+{
+    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
+    try
+    {
+        socket.Connect(IPAddress.Parse(url.Host), url.Port);
+        socket.Send(Encoding.ASCII.GetBytes($"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n"));
+        var buffer = new byte[16 * 1024];
+        var filled = 0;
+        int headersEnd;
+        while ((headersEnd = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8)) < 0)
+        {
+            var read = filled < buffer.Length ? socket.Receive(buffer.AsSpan(filled)) : 0;
+            if (read == 0)
+            {
+                throw new IOException("no HTTP response headers");
+            }
+
+            filled += read;
+        }
+
+        if (!buffer.AsSpan().StartsWith("HTTP/1.1 200 "u8))
+        {
+            throw new IOException("HTTP-FLV request refused");
+        }
+
+        bodyBytes = filled - (headersEnd + 4);
         return socket;
     }
     catch

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LiveMicro.Gateway.Configuration;
+using LiveMicro.Gateway.Forwarding;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -8,7 +9,8 @@ using Polly.Timeout;
 namespace LiveMicro.Gateway.Clusters;
 
 /// <summary>Makes the state of a destination once per address, so a destination listed again by discovery (or
-/// both statically and in etcd) keeps its breaker and health instead of starting afresh.</summary>
+/// both statically and in etcd) keeps its breaker and health instead of starting afresh. Its resilience pipeline is
+/// built here once: the breaker around the timeout of one attempt (the route's, read from the attempt).</summary>
 public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, ILogger<DestinationFactory> logger)
 {
     private readonly ConcurrentDictionary<string, DestinationState> _byAddress = new(StringComparer.OrdinalIgnoreCase);
@@ -44,6 +46,12 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
                     LogClosed(logger, address);
                     return ValueTask.CompletedTask;
                 },
+            })
+            // inside the breaker, so a destination that keeps timing out opens its circuit
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                TimeoutGenerator = static args => ValueTask.FromResult(
+                    args.Context.Properties.TryGetValue(ForwardAttempt.Key, out var attempt) ? attempt.Route.Timeout : Timeout.InfiniteTimeSpan),
             })
             .Build();
         return new DestinationState(name, address, pipeline, circuit);

@@ -4,8 +4,9 @@ using Polly.CircuitBreaker;
 namespace LiveMicro.Gateway.Clusters;
 
 /// <summary>One backend instance as the gateway sees it: its address, whether its last active health check passed,
-/// its circuit breaker and how many requests it is serving now (for power-of-two-choices).</summary>
-public sealed class DestinationState(string name, string address, ResiliencePipeline<HttpResponseMessage> circuitBreaker,
+/// its resilience (a circuit breaker around each attempt's timeout) and how many requests it is serving now (for
+/// power-of-two-choices).</summary>
+public sealed class DestinationState(string name, string address, ResiliencePipeline<HttpResponseMessage> resilience,
     CircuitBreakerStateProvider circuit)
 {
     private volatile bool _isHealthy = true;
@@ -16,7 +17,8 @@ public sealed class DestinationState(string name, string address, ResiliencePipe
     /// <summary>Scheme, host, port and base path, without a trailing slash.</summary>
     public string Address { get; } = address;
 
-    public ResiliencePipeline<HttpResponseMessage> CircuitBreaker { get; } = circuitBreaker;
+    /// <summary>One pipeline per destination, built once: the breaker counts what the timeout inside it rejects.</summary>
+    public ResiliencePipeline<HttpResponseMessage> Resilience { get; } = resilience;
 
     /// <summary>What the active health checks last said; true until one fails, as in YARP.</summary>
     public bool IsHealthy

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Routing.Patterns;
+using LiveMicro.Gateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace LiveMicro.Gateway.Configuration;
@@ -14,7 +14,8 @@ internal sealed class ReverseProxyOptionsValidator(IOptions<RateLimitOptions> ra
         {
             var at = $"ReverseProxy:Routes:{routeId}";
             if (string.IsNullOrWhiteSpace(route.Match.Path)) failures.Add($"{at}:Match:Path is required.");
-            else if (!IsRouteTemplate(route.Match.Path)) failures.Add($"{at}:Match:Path '{route.Match.Path}' is not a route template.");
+            else if (RoutePath.TryParse(route.Match.Path, out var error) is null)
+                failures.Add($"{at}:Match:Path '{route.Match.Path}' is not a route template the gateway matches: {error}.");
             if (route.ClusterId is null || !options.Clusters.ContainsKey(route.ClusterId))
                 failures.Add($"{at}:ClusterId '{route.ClusterId}' names no cluster.");
             if (route.AuthorizationPolicy is not (RouteConfig.AnonymousPolicy or RouteConfig.DefaultPolicy))
@@ -41,18 +42,5 @@ internal sealed class ReverseProxyOptionsValidator(IOptions<RateLimitOptions> ra
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static bool IsRouteTemplate(string path)
-    {
-        try
-        {
-            RoutePatternFactory.Parse(path);
-            return path.StartsWith('/');
-        }
-        catch (RoutePatternException)
-        {
-            return false;
-        }
     }
 }

@@ -7,6 +7,7 @@ using LiveMicro.Gateway.HealthChecks;
 using LiveMicro.Gateway.RateLimiting;
 using LiveMicro.Gateway.Routing;
 using LiveMicro.ServiceDefaults;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace LiveMicro.Gateway.Extensions;
@@ -23,25 +24,29 @@ public static class ReverseProxyExtensions
         builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .Validate(o => o.Policies.Values.All(p => p.PermitLimit > 0 && p.Window > TimeSpan.Zero),
                 "Every RateLimits:Policies entry needs a positive PermitLimit and Window.");
+        // the destination decides how large a body it takes; the gateway streams, so it needs no limit of its own
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 
         builder.Services.AddSingleton<ForwarderHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
         builder.Services.AddSingleton<DestinationFactory>();
         builder.Services.AddSingleton<ClusterRegistry>();
+        builder.Services.AddSingleton<RouteRateLimiters>();
+        builder.Services.AddSingleton<ProxyRouteTable>();
         builder.Services.AddHttpClient(ActiveHealthChecker.HttpClientName);
         builder.Services.AddHostedService<ActiveHealthChecker>();
         builder.AddEtcdClient();
         builder.Services.AddHostedService<EtcdDestinationWatcher>();
-        builder.AddGatewayRateLimiting();
         return builder;
     }
 
-    /// <summary>The rate limiter (after authentication, so signed-in users count as themselves) and one endpoint per
-    /// route.</summary>
-    public static WebApplication MapReverseProxy(this WebApplication app)
+    /// <summary>The proxy, first in the pipeline: routed requests are matched, admitted (token, rate limit) and
+    /// forwarded there and go no further; the rest goes on to endpoint routing and the default middleware.</summary>
+    public static WebApplication UseReverseProxy(this WebApplication app)
     {
-        app.UseRateLimiter();
-        app.MapProxyRoutes();
+        app.UseMiddleware<ReverseProxyMiddleware>();
+        // called here so that routing runs after the proxy, not ahead of it, where the host would put it
+        app.UseRouting();
         return app;
     }
 }

@@ -13,6 +13,7 @@ internal sealed class NoHealthyDestinationException(string clusterId)
 /// that just failed, and sends a fresh request message with the same (not yet read) body.</summary>
 internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route, HttpMessageInvoker invoker, bool isUpgrade)
 {
+    /// <summary>How a destination's resilience pipeline finds the attempt it runs (for the route's timeout).</summary>
     public static readonly ResiliencePropertyKey<ForwardAttempt> Key = new("livemicro.gateway.forward-attempt");
 
     private StreamingRequestContent? _content;
@@ -25,38 +26,34 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route, Http
 
     /// <summary>Only a request the destination cannot have seen is retried: idempotent, failed while connecting,
     /// and its body not started.</summary>
-    public bool CanRetry(Outcome<HttpResponseMessage> outcome) =>
-        outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } &&
+    public bool CanRetry(HttpRequestException exception) =>
+        exception.HttpRequestError == HttpRequestError.ConnectionError &&
         IsIdempotent(context.Request.Method) &&
         _content is not { Started: true };
 
-    public ValueTask<HttpResponseMessage> SendToNextDestinationAsync(CancellationToken cancellationToken)
+    /// <summary>Moves to the next destination (another than the last where there is one); its breaker may still
+    /// refuse.</summary>
+    public DestinationState NextDestination()
     {
         var previous = Destination;
         var destination = route.Cluster.PickDestination(avoid: previous) ?? throw new NoHealthyDestinationException(route.Cluster.Id);
         previous?.RequestEnded();
         destination.RequestStarted();
         Destination = destination;
-        return destination.CircuitBreaker.ExecuteAsync(
-            static (attempt, token) => attempt.Route.Timeout.ExecuteAsync(static (a, t) => a.SendAsync(t), attempt, token),
-            this, cancellationToken);
+        return destination;
     }
+
+    public ValueTask<HttpResponseMessage> SendAsync(CancellationToken cancellationToken) =>
+        new(invoker.SendAsync(CreateRequest(Destination!), cancellationToken));
 
     /// <summary>Ends the destination's count of active requests once the response is done.</summary>
     public void Complete() => Destination?.RequestEnded();
 
-    private async ValueTask<HttpResponseMessage> SendAsync(CancellationToken cancellationToken)
-    {
-        var request = CreateRequest(Destination!);
-        return await invoker.SendAsync(request, cancellationToken);
-    }
-
     private HttpRequestMessage CreateRequest(DestinationState destination)
     {
         var incoming = context.Request;
-        var uri = new Uri(string.Concat(destination.Address, incoming.Path.ToUriComponent(),
-            incoming.QueryString.ToUriComponent()));
-        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), uri)
+        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri(string.Concat(destination.Address,
+            incoming.Path.ToUriComponent(), incoming.QueryString.ToUriComponent())))
         {
             Version = HttpVersion.Version11,
             // a WebSocket upgrade exists only in HTTP/1.1

@@ -1,6 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.Diagnostics;
+using LiveMicro.Gateway.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -11,15 +12,12 @@ namespace LiveMicro.Gateway.Forwarding;
 /// upgrade becomes a byte tunnel between client and destination. What goes wrong before the response starts
 /// becomes a problem answer (502 unreachable, 503 circuit open or nothing healthy, 504 too slow); after it starts,
 /// the only honest signal left is to abort the client's connection.</summary>
-public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, ILogger<HttpForwarder> logger)
+public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, IOptions<ResilienceOptions> resilience, ILogger<HttpForwarder> logger)
 {
+    private readonly int _maxRetryAttempts = resilience.Value.MaxRetryAttempts;
+
     public async Task ForwardAsync(HttpContext context, ProxyRoute route)
     {
-        // the destination's own error bodies (or their absence) pass through untouched
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages) statusCodePages.Enabled = false;
-        // the destination decides how large a body it takes; the gateway streams, so it needs no limit
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
-
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         var isUpgrade = upgrade is { IsUpgradableRequest: true };
         var attempt = new ForwardAttempt(context, route, invoker, isUpgrade);
@@ -38,12 +36,22 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, ILogger<
                     await CopyBodyAsync(context, response, route);
             }
         }
+        catch (Exception e) when (!context.Response.HasStarted && !aborted.IsCancellationRequested)
+        {
+            // the gateway runs ahead of the exception handler middleware, so it answers for its own failures
+            LogForwardingFailed(logger, route.Id, e);
+            context.Response.Clear();
+            await GatewayProblems.WriteAsync(context, StatusCodes.Status500InternalServerError, "gateway-error",
+                "The gateway failed to forward the request.");
+        }
         finally
         {
             attempt.Complete();
         }
     }
 
+    /// <summary>Retries (at another destination where there is one) only what <see cref="ForwardAttempt.CanRetry"/>
+    /// allows; each attempt goes through its destination's breaker and timeout.</summary>
     private async Task<HttpResponseMessage?> SendAsync(ForwardAttempt attempt, CancellationToken aborted)
     {
         var context = attempt.Context;
@@ -52,7 +60,18 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, ILogger<
         resilience.Properties.Set(ForwardAttempt.Key, attempt);
         try
         {
-            return await route.Retry.ExecuteAsync(static (ctx, a) => a.SendToNextDestinationAsync(ctx.CancellationToken), resilience, attempt);
+            for (var retry = 0; ; retry++)
+            {
+                var destination = attempt.NextDestination();
+                try
+                {
+                    return await destination.Resilience.ExecuteAsync(static (ctx, a) => a.SendAsync(ctx.CancellationToken), resilience, attempt);
+                }
+                catch (HttpRequestException e) when (retry < _maxRetryAttempts && attempt.CanRetry(e))
+                {
+                    LogRetrying(logger, route.Id, destination.Address, e.Message);
+                }
+            }
         }
         catch (Exception) when (aborted.IsCancellationRequested)
         {
@@ -129,6 +148,12 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, ILogger<
             // the other side is gone; TunnelAsync closes both
         }
     }
+
+    [LoggerMessage(LogLevel.Error, "Route {RouteId}: forwarding failed")]
+    private static partial void LogForwardingFailed(ILogger logger, string routeId, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "Route {RouteId}: could not connect to {Destination} ({Reason}); trying again")]
+    private static partial void LogRetrying(ILogger logger, string routeId, string destination, string reason);
 
     [LoggerMessage(LogLevel.Debug, "Route {RouteId}: the client went away")]
     private static partial void LogClientAborted(ILogger logger, string routeId);

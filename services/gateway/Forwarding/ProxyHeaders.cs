@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Primitives;
@@ -7,7 +8,7 @@ namespace LiveMicro.Gateway.Forwarding;
 
 /// <summary>Which headers cross the gateway. Hop-by-hop headers (RFC 9110 section 7.6.1) describe one connection
 /// and stop here, except the Upgrade handshake of a WebSocket; client-sent X-Forwarded-* are replaced because the
-/// gateway is the edge and nothing before it is trusted.</summary>
+/// gateway is the edge and nothing before it is trusted. Each header name is looked up once in one table.</summary>
 internal static class ProxyHeaders
 {
     public const string RequestId = "X-Request-Id";
@@ -16,15 +17,45 @@ internal static class ProxyHeaders
     private const string ForwardedHost = "X-Forwarded-Host";
     private const int MaxRequestIdLength = 128;
 
+    private enum Role
+    {
+        HopByHop,
+        UpgradeHandshake,
+        ReplacedByGateway,
+        Content,
+    }
+
+    private static readonly FrozenDictionary<string, Role> Roles = new Dictionary<string, Role>(StringComparer.OrdinalIgnoreCase)
+    {
+        [HeaderNames.Connection] = Role.UpgradeHandshake,
+        [HeaderNames.Upgrade] = Role.UpgradeHandshake,
+        [HeaderNames.KeepAlive] = Role.HopByHop,
+        [HeaderNames.TransferEncoding] = Role.HopByHop,
+        [HeaderNames.TE] = Role.HopByHop,
+        [HeaderNames.Trailer] = Role.HopByHop,
+        [HeaderNames.ProxyAuthenticate] = Role.HopByHop,
+        [HeaderNames.ProxyAuthorization] = Role.HopByHop,
+        ["Proxy-Connection"] = Role.HopByHop,
+        [HeaderNames.Host] = Role.ReplacedByGateway,
+        [ForwardedFor] = Role.ReplacedByGateway,
+        [ForwardedProto] = Role.ReplacedByGateway,
+        [ForwardedHost] = Role.ReplacedByGateway,
+        [RequestId] = Role.ReplacedByGateway,
+        [HeaderNames.Expires] = Role.Content,
+        [HeaderNames.LastModified] = Role.Content,
+        [HeaderNames.Allow] = Role.Content,
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
     public static void CopyRequestHeaders(HttpContext context, HttpRequestMessage request, bool isUpgrade)
     {
         var headers = context.Request.Headers;
         var connection = headers.Connection;
         foreach (var (name, values) in headers)
         {
-            if (IsHopByHop(name, connection) && !(isUpgrade && IsUpgradeHandshake(name))) continue;
-            if (IsReplacedByGateway(name)) continue;
-            if (IsContentHeader(name))
+            var role = RoleOf(name);
+            if (role is Role.HopByHop || (role is Role.UpgradeHandshake && !isUpgrade) || role is Role.ReplacedByGateway) continue;
+            if (role is not Role.UpgradeHandshake && connection.Count > 0 && IsListedIn(connection, name)) continue;
+            if (role is Role.Content)
             {
                 if (request.Content is { } content) Add(content.Headers, name, values);
             }
@@ -44,6 +75,7 @@ internal static class ProxyHeaders
         var remoteAddress = context.Connection.RemoteIpAddress;
         if (remoteAddress is not null)
         {
+            // IPAddress keeps its string once made, and Kestrel keeps the address for the connection's life
             request.Headers.TryAddWithoutValidation(ForwardedFor,
                 remoteAddress.IsIPv4MappedToIPv6 ? remoteAddress.MapToIPv4().ToString() : remoteAddress.ToString());
         }
@@ -73,10 +105,17 @@ internal static class ProxyHeaders
         foreach (var (name, values) in source)
         {
             // Kestrel writes its own Connection and framing; Upgrade and Sec-WebSocket-* complete the handshake
-            if (IsHopByHop(name, connection) && !(isUpgrade && name.Equals(HeaderNames.Upgrade, StringComparison.OrdinalIgnoreCase))) continue;
+            var role = RoleOf(name);
+            if (role is Role.HopByHop || (role is Role.UpgradeHandshake && !(isUpgrade && name.Equals(HeaderNames.Upgrade, StringComparison.OrdinalIgnoreCase)))) continue;
+            if (role is not Role.UpgradeHandshake && connection.Count > 0 && IsListedIn(connection, name)) continue;
             target[name] = values.Count == 1 ? new StringValues(values.ToString()) : new StringValues(values.ToArray());
         }
     }
+
+    private static Role? RoleOf(string name) =>
+        Roles.TryGetValue(name, out var role) ? role
+        : name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) ? Role.Content
+        : null;
 
     private static void Add(HttpHeaders target, string name, StringValues values)
     {
@@ -84,46 +123,18 @@ internal static class ProxyHeaders
         else target.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
     }
 
-    private static bool IsHopByHop(string name, StringValues connection) =>
-        name.Equals(HeaderNames.Connection, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.KeepAlive, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.TransferEncoding, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.Upgrade, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.TE, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.Trailer, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.ProxyAuthenticate, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.ProxyAuthorization, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase) ||
-        (connection.Count > 0 && IsListedIn(connection, name));
-
     /// <summary>Headers a sender names in its Connection header are hop-by-hop too.</summary>
     private static bool IsListedIn(StringValues connection, string name)
     {
         foreach (var value in connection)
         {
-            foreach (var token in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            var tokens = value.AsSpan();
+            foreach (var range in tokens.Split(','))
             {
-                if (token.Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
+                if (tokens[range].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
             }
         }
 
         return false;
     }
-
-    private static bool IsUpgradeHandshake(string name) =>
-        name.Equals(HeaderNames.Upgrade, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.Connection, StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsReplacedByGateway(string name) =>
-        name.Equals(HeaderNames.Host, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(ForwardedFor, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(ForwardedProto, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(ForwardedHost, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(RequestId, StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsContentHeader(string name) =>
-        name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.Expires, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.LastModified, StringComparison.OrdinalIgnoreCase) ||
-        name.Equals(HeaderNames.Allow, StringComparison.OrdinalIgnoreCase);
 }
