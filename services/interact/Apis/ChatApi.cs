@@ -37,7 +37,16 @@ public static class ChatApi
         context.Response.Headers.SecWebSocketAccept = WebSocketProtocol.AcceptKey(ticket!.Key);
         if (ticket.Subprotocol is not null) context.Response.Headers.SecWebSocketProtocol = ticket.Subprotocol;
         var stream = await upgrade.UpgradeAsync();
-        await sessions.RunAsync(new ServerWebSocket(PipeReader.Create(stream), new StreamOutput(stream, context.Abort)), ticket);
+        var input = PipeReader.Create(stream);
+        try
+        {
+            await sessions.RunAsync(new ServerWebSocket(input, new StreamOutput(stream, context.Abort)), ticket);
+        }
+        finally
+        {
+            await input.CompleteAsync();
+        }
+
         return Results.Empty;
     }
 }

@@ -253,7 +253,8 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
                 closed = kind == ReceivedKind.Close;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException or IOException or SocketException)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or IOException or SocketException
+                                       or ObjectDisposedException)
         {
             // a client that does not finish the handshake is cut off
         }
