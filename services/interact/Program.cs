@@ -12,7 +12,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.UseWebSockets();
 app.MapChatApi();
 app.MapGiftsApi();
 app.MapWalletApi();

@@ -1,5 +1,6 @@
 using LiveMicro.ServiceDefaults.Authentication;
 using LiveMicro.ServiceDefaults.Health;
+using LiveMicro.ServiceDefaults.Hosting;
 using LiveMicro.ServiceDefaults.ProblemDetails;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -13,7 +14,8 @@ namespace LiveMicro.ServiceDefaults;
 public static class Extensions
 {
     /// <summary>What every LiveMicro service has: structured logs, health checks, problem details for every
-    /// error, JWT validation that fails closed, and an OpenAPI document. Request validation is the service's own
+    /// error, JWT validation that fails closed, an OpenAPI document, and connections capped below the open-file
+    /// limit. Request validation is the service's own
     /// <c>AddValidation()</c> call: the validation source generator only sees calls in the service's assembly.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
@@ -29,6 +31,7 @@ public static class Extensions
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddDefaultAuthentication();
+        builder.AddConnectionLimit();
         return builder;
     }
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using LiveMicro.Testing;
-using System.Net.WebSockets;
+using System.IO.Pipelines;
 using LiveMicro.Interact.Chat;
+using LiveMicro.Interact.Chat.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -52,7 +53,7 @@ public sealed class InstanceTests(InteractFixture fixture)
             InstanceId = deadId,
             HeartbeatInterval = InteractFixture.Heartbeat,
         }), TimeProvider.System);
-        using var nowhere = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
+        var nowhere = new ServerWebSocket(new Pipe().Reader, new StreamOutput(Stream.Null, () => { }));
         Assert.True(await dead.RenewInstanceAsync());
         await dead.EnterAsync(new ChatConnection("dead-1", roomId, lost.Id, "lost one", null, ChatProtocol.Json, nowhere, 8, TimeSpan.FromSeconds(1)));
         await dead.EnterAsync(new ChatConnection("dead-2", roomId, null, null, null, ChatProtocol.Json, nowhere, 8, TimeSpan.FromSeconds(1)));

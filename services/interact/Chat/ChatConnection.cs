@@ -1,16 +1,18 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
+using LiveMicro.Interact.Chat.WebSockets;
 
 namespace LiveMicro.Interact.Chat;
 
 /// <summary>One client socket, kept small because a room holds tens of thousands of them: an idle connection has no
 /// queue, no pending send, no timer and no receive buffer. A frame to send is written at once by the caller when
-/// nothing is in flight (the common case: the socket takes it synchronously, so a broadcast costs no task per
-/// connection); while a send is in flight, frames wait in a queue made on demand and drained by that send's
+/// nothing is in flight (the common case: the kernel takes it at once, so a broadcast costs one send call per
+/// connection and no task); while a send is in flight, frames wait in a queue made on demand and drained by that send's
 /// continuation. A client whose queue fills up is dropped with a close reason instead of holding the room back or
 /// growing memory.</summary>
 public sealed class ChatConnection
 {
-    private readonly WebSocket _socket;
+    private readonly ServerWebSocket _socket;
     private readonly int _queueCapacity;
     private readonly TimeSpan _closeTimeout;
     private readonly Lock _gate = new();
@@ -24,7 +26,7 @@ public sealed class ChatConnection
     private int _missedPings;
 
     public ChatConnection(string id, long roomId, long? userId, string? name, string? accessToken, ChatProtocol protocol,
-        WebSocket socket, int queueCapacity, TimeSpan closeTimeout)
+        ServerWebSocket socket, int queueCapacity, TimeSpan closeTimeout)
     {
         Id = id;
         RoomId = roomId;
@@ -147,7 +149,13 @@ public sealed class ChatConnection
     }
 
     /// <summary>Ends everything at once: the socket, the sending, the receive loop.</summary>
-    public void Abort()
+    public void Abort() => Stop(abortSocket: true);
+
+    /// <summary>Ends the sending after a completed close handshake; the connection itself is closed in order by its
+    /// owner.</summary>
+    public void Stop() => Stop(abortSocket: false);
+
+    private void Stop(bool abortSocket)
     {
         TaskCompletionSource? idle;
         lock (_gate)
@@ -160,7 +168,7 @@ public sealed class ChatConnection
             _idle = null;
         }
 
-        _socket.Abort();
+        if (abortSocket) _socket.Abort();
         Volatile.Read(ref _aborted)?.Cancel();
         idle?.TrySetResult();
     }
@@ -174,7 +182,7 @@ public sealed class ChatConnection
             ValueTask sent;
             try
             {
-                sent = _socket.SendAsync(frame.For(Protocol), MessageType, endOfMessage: true, CancellationToken.None);
+                sent = _socket.SendAsync(frame.For(Protocol));
                 if (sent.IsCompleted)
                 {
                     sent.GetAwaiter().GetResult();
@@ -200,8 +208,7 @@ public sealed class ChatConnection
             await pending.ConfigureAwait(false);
             while (Next() is { } frame)
             {
-                await _socket.SendAsync(frame.For(Protocol), MessageType, endOfMessage: true, CancellationToken.None)
-                    .ConfigureAwait(false);
+                await _socket.SendAsync(frame.For(Protocol)).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (IsGone(e))
@@ -246,9 +253,9 @@ public sealed class ChatConnection
         await Task.Yield();
         try
         {
-            if (_drop is { } drop && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (_drop is { } drop && _socket.TrySendClose(drop.Status, drop.Reason, out var sent))
             {
-                await _socket.CloseOutputAsync(drop.Status, drop.Reason, CancellationToken.None).ConfigureAwait(false);
+                await sent.ConfigureAwait(false);
             }
         }
         catch (Exception e) when (IsGone(e))
@@ -276,7 +283,7 @@ public sealed class ChatConnection
     }
 
     private static bool IsGone(Exception e) =>
-        e is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException or InvalidOperationException;
+        e is OperationCanceledException or SocketException or ObjectDisposedException or IOException or InvalidOperationException;
 }
 
 public sealed record DropRequest(WebSocketCloseStatus Status, string Reason);

@@ -52,7 +52,7 @@ public sealed partial class ChatPublisher(LocalConnections local, IConnectionMul
         var header = Encoding.UTF8.GetBytes($"{InstanceId}\n{(int)target}\n{targetId}\n");
         var payload = new byte[header.Length + json.Length];
         header.CopyTo(payload, 0);
-        json.Span.CopyTo(payload.AsSpan(header.Length));
+        json.CopyTo(payload.AsSpan(header.Length));
         var instances = await _subscriber.PublishAsync(ChatKeys.Backplane, payload);
         return new PublishResult(delivered, instances);
     }

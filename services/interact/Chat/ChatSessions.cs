@@ -1,6 +1,7 @@
-using System.Buffers;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Unicode;
+using LiveMicro.Interact.Chat.WebSockets;
 using LiveMicro.Interact.Lotteries;
 using LiveMicro.Interact.Rooms;
 using Microsoft.Extensions.Options;
@@ -16,13 +17,13 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
 {
     private long _sequence;
 
-    public async Task RunAsync(WebSocket socket, Room room, long? userId, string? name, string? accessToken,
-        ChatProtocol protocol)
+    public async Task RunAsync(ServerWebSocket socket, ChatTicket ticket)
     {
         var chat = options.Value;
+        var (room, userId, name) = (ticket.Room, ticket.UserId, ticket.Name);
         var id = $"{chat.InstanceId}-{Interlocked.Increment(ref _sequence)}";
-        var connection = new ChatConnection(id, room.Id, userId, name, accessToken, protocol, socket, chat.SendQueueCapacity,
-            chat.CloseTimeout);
+        var connection = new ChatConnection(id, room.Id, userId, name, ticket.AccessToken, ticket.Protocol, socket,
+            chat.SendQueueCapacity, chat.CloseTimeout);
         var entered = false;
         try
         {
@@ -41,7 +42,7 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
             LogRedisFailed(logger, e, id);
             connection.Drop(WebSocketCloseStatus.InternalServerError, "chat unavailable, try again");
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
         {
             // dropped, aborted or vanished
         }
@@ -53,60 +54,49 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
         }
     }
 
-    /// <summary>Waits for each message with a zero-byte read, so an idle connection holds no receive buffer; a
-    /// pooled buffer is rented only while a message is being read and decoded.</summary>
-    private async Task ReceiveLoopAsync(WebSocket socket, ChatConnection connection, Room room)
+    /// <summary>Reads requests until the client leaves or breaks the protocol. Pings are answered here; any frame
+    /// proves the client is there.</summary>
+    private async Task ReceiveLoopAsync(ServerWebSocket socket, ChatConnection connection, Room room)
     {
         var limit = options.Value.MaxMessageBytes;
         while (true)
         {
-            var result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-            if (result.MessageType == WebSocketMessageType.Close) return;
-
-            ChatRequest? request;
-            string? error;
-            var buffer = ArrayPool<byte>.Shared.Rent(limit);
-            try
+            var received = await socket.ReceiveAsync(limit);
+            switch (received.Kind)
             {
-                var length = 0;
-                while (!result.EndOfMessage)
-                {
-                    if (length == limit)
-                    {
-                        connection.Drop(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {limit} bytes");
-                        return;
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, limit - length), CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close) return;
-                    length += result.Count;
-                }
-
-                connection.MarkAlive();
-                if (result.MessageType != connection.MessageType)
-                {
-                    connection.Drop(WebSocketCloseStatus.InvalidMessageType, connection.Protocol == ChatProtocol.Json
-                        ? "binary frames need the livemicro.proto subprotocol"
-                        : "text frames need the JSON protocol");
+                case ReceivedKind.Close or ReceivedKind.Ended:
                     return;
-                }
-
-                var payload = buffer.AsSpan(0, length);
-                if (connection.Protocol == ChatProtocol.Json && !Utf8.IsValid(payload))
-                {
-                    connection.Drop(WebSocketCloseStatus.InvalidPayloadData, "text frames must be UTF-8");
+                case ReceivedKind.Failed:
+                    connection.Drop(received.Status!.Value, received.Reason!);
                     return;
-                }
-
-                request = connection.Protocol == ChatProtocol.Json
-                    ? JsonChatCodec.DecodeRequest(payload, out error)
-                    : ProtobufChatCodec.DecodeRequest(payload, out error);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                case ReceivedKind.Ping:
+                    connection.MarkAlive();
+                    connection.TryEnqueue(ChatFrame.Control(WebSocketProtocol.Frame(WebSocketOpcode.Pong, received.Payload.Span)));
+                    continue;
+                case ReceivedKind.Pong:
+                    connection.MarkAlive();
+                    continue;
             }
 
+            connection.MarkAlive();
+            if (received.MessageType != connection.MessageType)
+            {
+                connection.Drop(WebSocketCloseStatus.InvalidMessageType, connection.Protocol == ChatProtocol.Json
+                    ? "binary frames need the livemicro.proto subprotocol"
+                    : "text frames need the JSON protocol");
+                return;
+            }
+
+            var payload = received.Payload.Span;
+            if (connection.Protocol == ChatProtocol.Json && !Utf8.IsValid(payload))
+            {
+                connection.Drop(WebSocketCloseStatus.InvalidPayloadData, "text frames must be UTF-8");
+                return;
+            }
+
+            var request = connection.Protocol == ChatProtocol.Json
+                ? JsonChatCodec.DecodeRequest(payload, out var error)
+                : ProtobufChatCodec.DecodeRequest(payload, out error);
             if (request is null)
             {
                 Reply(connection, null, new ErrorMessage(ChatErrorCodes.BadRequest, error ?? "unreadable message"));
@@ -240,36 +230,39 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
     }
 
     /// <summary>Lets the send loop finish, then completes the close handshake (or aborts after the timeout).</summary>
-    private async Task FinishAsync(WebSocket socket, ChatConnection connection)
+    private async Task FinishAsync(ServerWebSocket socket, ChatConnection connection)
     {
         var timeout = options.Value.CloseTimeout;
         connection.Complete();
+        var closed = false;
         try
         {
             await connection.WhenSentAsync().WaitAsync(timeout);
             using var closing = new CancellationTokenSource(timeout);
-            if (socket.State == WebSocketState.CloseReceived)
+            if (socket.CloseReceived)
             {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", closing.Token);
+                if (socket.TrySendClose(WebSocketCloseStatus.NormalClosure, "", out var sent)) await sent.AsTask().WaitAsync(closing.Token);
+                closed = true;
             }
-            else if (socket.State == WebSocketState.CloseSent)
+            else if (socket.CloseSent)
             {
                 // we dropped the client: wait for its close frame so it reads our reason before the TCP close
-                var scratch = new byte[256];
-                while (socket.State == WebSocketState.CloseSent &&
-                       (await socket.ReceiveAsync(scratch.AsMemory(), closing.Token)).MessageType != WebSocketMessageType.Close)
-                {
-                }
+                ReceivedKind kind;
+                do kind = (await socket.ReceiveAsync(options.Value.MaxMessageBytes, closing.Token)).Kind;
+                while (kind is not (ReceivedKind.Close or ReceivedKind.Ended or ReceivedKind.Failed));
+                closed = kind == ReceivedKind.Close;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException or WebSocketException)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or IOException or SocketException
+                                       or ObjectDisposedException)
         {
             // a client that does not finish the handshake is cut off
         }
         finally
         {
-            connection.Abort();
-            socket.Abort();
+            // after a close handshake the TCP connection ends in order (the server closes first, RFC 6455 §7.1.1)
+            if (closed) connection.Stop();
+            else connection.Abort();
         }
     }
 

@@ -9,6 +9,7 @@ using LiveMicro.Interact.Rooms;
 using LiveMicro.Interact.Wallets;
 using LiveMicro.ServiceDefaults;
 using LiveMicro.ServiceDefaults.Data;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace LiveMicro.Interact.Extensions;
@@ -42,6 +43,13 @@ public static class Extensions
         builder.Services.AddSingleton<RoomModeration>();
         builder.Services.AddSingleton<ChatPublisher>();
         builder.Services.AddSingleton<ChatSessions>();
+        builder.Services.AddSingleton<ChatAdmission>();
+        builder.Services.AddSingleton<ChatConnectionListener>();
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
+        {
+            var listener = endpoint.ApplicationServices.GetRequiredService<ChatConnectionListener>();
+            endpoint.Use(next => connection => listener.OnConnectionAsync(connection, next));
+        }));
         builder.Services.AddHostedService<ChatBackplane>();
         builder.Services.AddHostedService<ChatHeartbeat>();
 

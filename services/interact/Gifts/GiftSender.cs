@@ -44,31 +44,57 @@ public sealed partial class GiftSender(InteractDbContext db, ChatPublisher chat,
 
         var total = checked(gift.Price * count);
         var now = time.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (outcome, transactionId, balance) = await DebitAndCreditAsync(senderId, senderName, room, gift, count, total,
+                    idempotencyKey, now, cancellationToken);
+                if (outcome == GiftOutcome.Replayed)
+                    return Replay((await FindAsync(senderId, idempotencyKey, cancellationToken))!, roomId, gift, count);
+                if (outcome == GiftOutcome.InsufficientBalance)
+                    return new GiftResult(GiftOutcome.InsufficientBalance, Gift: gift, Balance: balance);
+
+                var sent = new GiftTransaction
+                {
+                    Id = transactionId, SenderId = senderId, IdempotencyKey = idempotencyKey, RoomId = roomId, AnchorId = room.AnchorId,
+                    GiftId = giftId, Count = count, TotalCoins = total, BalanceAfter = balance, CreatedAt = now,
+                };
+                await PushAsync(sent, gift, room.AnchorName, senderName);
+                return new GiftResult(GiftOutcome.Sent, sent, gift, balance);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DeadlockDetected && attempt < 3)
+            {
+                // two users gifting in each other's rooms at the same moment: PostgreSQL chose this one to give way
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>One transaction: the idempotency row, the sender's debit, the ledger, the GiftSent event and, last, the
+    /// anchor's revenue. Every gift to a room credits the same row, so that lock is taken at the very end and held
+    /// only until the commit; the sender's row is locked first, which lets two users gifting in each other's rooms
+    /// deadlock, and PostgreSQL then aborts one of them (the caller retries it).</summary>
+    private async Task<(GiftOutcome Outcome, long TransactionId, long Balance)> DebitAndCreditAsync(long senderId, string senderName,
+        Rooms.Room room, Gift gift, int count, long total, string idempotencyKey, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         // The unique (sender, key) index is the idempotency lock: a concurrent twin waits here for this transaction
         // and then finds the row (commit) or inserts its own (rollback).
         var inserted = await db.Database.SqlQuery<long>($"""
             INSERT INTO gift_transactions (sender_id, idempotency_key, room_id, anchor_id, gift_id, count, total_coins, balance_after, created_at)
-            VALUES ({senderId}, {idempotencyKey}, {roomId}, {room.AnchorId}, {giftId}, {count}, {total}, 0, {now})
+            VALUES ({senderId}, {idempotencyKey}, {room.Id}, {room.AnchorId}, {gift.Id}, {count}, {total}, 0, {now})
             ON CONFLICT (sender_id, idempotency_key) DO NOTHING
             RETURNING id AS "Value"
             """).ToListAsync(cancellationToken);
         if (inserted.Count == 0)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return Replay((await FindAsync(senderId, idempotencyKey, cancellationToken))!, roomId, gift, count);
+            return (GiftOutcome.Replayed, 0, 0);
         }
 
         var transactionId = inserted[0];
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO wallets (user_id, balance, revenue, updated_at) VALUES ({room.AnchorId}, 0, 0, {now})
-            ON CONFLICT (user_id) DO NOTHING
-            """, cancellationToken);
-        // Both wallets locked in id order: A gifting in B's room while B gifts in A's room cannot deadlock.
-        await db.Database.SqlQuery<long>($"""
-            SELECT user_id AS "Value" FROM wallets WHERE user_id IN ({senderId}, {room.AnchorId}) ORDER BY user_id FOR UPDATE
-            """).ToListAsync(cancellationToken);
         var debited = await db.Database.SqlQuery<long>($"""
             UPDATE wallets SET balance = balance - {total}, updated_at = {now}
             WHERE user_id = {senderId} AND balance >= {total}
@@ -78,27 +104,21 @@ public sealed partial class GiftSender(InteractDbContext db, ChatPublisher chat,
         {
             await transaction.RollbackAsync(cancellationToken);
             var wallet = await db.Wallets.AsNoTracking().SingleOrDefaultAsync(w => w.UserId == senderId, cancellationToken);
-            return new GiftResult(GiftOutcome.InsufficientBalance, Gift: gift, Balance: wallet?.Balance ?? 0);
+            return (GiftOutcome.InsufficientBalance, 0, wallet?.Balance ?? 0);
         }
 
+        db.AddOutboxEvent(new GiftSent(room.Id, room.AnchorId, senderId, senderName, gift.Id, gift.Name, count, total, gift.Level));
+        await db.SaveChangesAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            UPDATE wallets SET revenue = revenue + {total}, updated_at = {now} WHERE user_id = {room.AnchorId};
             UPDATE gift_transactions SET balance_after = {debited[0]} WHERE id = {transactionId};
             INSERT INTO ledger_entries (user_id, kind, amount, gift_transaction_id, created_at) VALUES
                 ({senderId}, {LedgerKinds.GiftSent}, {-total}, {transactionId}, {now}),
-                ({room.AnchorId}, {LedgerKinds.GiftReceived}, {total}, {transactionId}, {now})
+                ({room.AnchorId}, {LedgerKinds.GiftReceived}, {total}, {transactionId}, {now});
+            INSERT INTO wallets (user_id, balance, revenue, updated_at) VALUES ({room.AnchorId}, 0, {total}, {now})
+            ON CONFLICT (user_id) DO UPDATE SET revenue = wallets.revenue + {total}, updated_at = {now}
             """, cancellationToken);
-        db.AddOutboxEvent(new GiftSent(roomId, room.AnchorId, senderId, senderName, gift.Id, gift.Name, count, total, gift.Level));
-        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-
-        var sent = new GiftTransaction
-        {
-            Id = transactionId, SenderId = senderId, IdempotencyKey = idempotencyKey, RoomId = roomId, AnchorId = room.AnchorId,
-            GiftId = giftId, Count = count, TotalCoins = total, BalanceAfter = debited[0], CreatedAt = now,
-        };
-        await PushAsync(sent, gift, room.AnchorName, senderName);
-        return new GiftResult(GiftOutcome.Sent, sent, gift, debited[0]);
+        return (GiftOutcome.Sent, transactionId, debited[0]);
     }
 
     private static GiftResult Replay(GiftTransaction earlier, long roomId, Gift gift, int count) =>
