@@ -19,9 +19,9 @@ public static class GiftsApi
         return app;
     }
 
-    public static async Task<Ok<List<GiftResponse>>> GetCatalogue(InteractDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await db.Gifts.AsNoTracking().OrderBy(g => g.Price).ThenBy(g => g.Id)
-            .Select(g => new GiftResponse(g.Id, g.Name, g.Price, g.Level, g.ImageUrl)).ToListAsync(cancellationToken));
+    public static async Task<Ok<List<GiftResponse>>> GetCatalogue(GiftCatalogue catalogue, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await catalogue.GetAllAsync(cancellationToken))
+            .Select(g => new GiftResponse(g.Id, g.Name, g.Price, g.Level, g.ImageUrl)).ToList());
 
     /// <summary>201 with the transaction; the same idempotency key again answers the same body (and
     /// <c>Idempotent-Replayed: true</c>) without debiting again.</summary>

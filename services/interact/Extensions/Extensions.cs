@@ -35,6 +35,7 @@ public static class Extensions
         }
 
         builder.Services.AddScoped<WalletStore>();
+        builder.Services.AddSingleton<GiftCatalogue>();
         builder.Services.AddScoped<GiftSender>();
 
         builder.Services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);

@@ -23,14 +23,15 @@ public sealed record GiftResult(GiftOutcome Outcome, GiftTransaction? Transactio
 
 /// <summary>Sends gifts: the sender's debit, the anchor's revenue, two ledger entries, the transaction row and the
 /// GiftSent outbox event commit together or not at all; then the gift is pushed into the chat.</summary>
-public sealed partial class GiftSender(InteractDbContext db, ChatPublisher chat, TimeProvider time, ILogger<GiftSender> logger)
+public sealed partial class GiftSender(InteractDbContext db, GiftCatalogue catalogue, ChatPublisher chat, TimeProvider time,
+    ILogger<GiftSender> logger)
 {
     public async Task<GiftResult> SendAsync(long senderId, string senderName, long roomId, long giftId, int count,
         string idempotencyKey, CancellationToken cancellationToken)
     {
         var room = await db.Rooms.AsNoTracking().SingleOrDefaultAsync(r => r.Id == roomId, cancellationToken);
         if (room is null) return new GiftResult(GiftOutcome.UnknownRoom);
-        var gift = await db.Gifts.AsNoTracking().SingleOrDefaultAsync(g => g.Id == giftId, cancellationToken);
+        var gift = await catalogue.FindAsync(giftId, cancellationToken);
         if (gift is null) return new GiftResult(GiftOutcome.UnknownGift);
         if (room.AnchorId == senderId) return new GiftResult(GiftOutcome.OwnRoom);
 
