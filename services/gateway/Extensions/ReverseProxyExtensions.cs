@@ -28,6 +28,7 @@ public static class ReverseProxyExtensions
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 
         builder.Services.AddSingleton<ForwarderHttpInvoker>();
+        builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
         builder.Services.AddSingleton<DestinationFactory>();
         builder.Services.AddSingleton<ClusterRegistry>();

@@ -18,3 +18,17 @@ public sealed class ForwarderHttpInvoker(IOptions<ResilienceOptions> options) : 
     // the request already carries the client's trace context when it has one; do not add a second
     ActivityHeadersPropagator = null,
 }, disposeHandler: true);
+
+/// <summary>WebSocket upgrades, each on a connection of its own: a connection that answered an upgrade becomes the
+/// tunnel and is never pooled, and one that refused it is not kept either. Like a browser's WebSocket, the upgrade is
+/// then the first request on its connection, which is what lets the chat take its sockets over before HTTP.</summary>
+public sealed class UpgradeHttpInvoker(IOptions<ResilienceOptions> options) : HttpMessageInvoker(new SocketsHttpHandler
+{
+    UseProxy = false,
+    AllowAutoRedirect = false,
+    AutomaticDecompression = DecompressionMethods.None,
+    UseCookies = false,
+    ConnectTimeout = options.Value.ConnectTimeout,
+    PooledConnectionIdleTimeout = TimeSpan.Zero,
+    ActivityHeadersPropagator = null,
+}, disposeHandler: true);

@@ -12,7 +12,8 @@ namespace LiveMicro.Gateway.Forwarding;
 /// upgrade becomes a byte tunnel between client and destination. What goes wrong before the response starts
 /// becomes a problem answer (502 unreachable, 503 circuit open or nothing healthy, 504 too slow); after it starts,
 /// the only honest signal left is to abort the client's connection.</summary>
-public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, IOptions<ResilienceOptions> resilience, ILogger<HttpForwarder> logger)
+public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, UpgradeHttpInvoker upgradeInvoker,
+    IOptions<ResilienceOptions> resilience, ILogger<HttpForwarder> logger)
 {
     private readonly int _maxRetryAttempts = resilience.Value.MaxRetryAttempts;
 
@@ -20,7 +21,7 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, IOptions
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         var isUpgrade = upgrade is { IsUpgradableRequest: true };
-        var attempt = new ForwardAttempt(context, route, invoker, isUpgrade);
+        var attempt = new ForwardAttempt(context, route, isUpgrade ? upgradeInvoker : invoker, isUpgrade);
         var aborted = context.RequestAborted;
         try
         {
