@@ -19,9 +19,7 @@ internal sealed partial class RtmpSession : IStreamPublisher
     // One NetStream per connection is all encoders and players use.
     private const uint MediaStreamId = 1;
     private const int CommandChunkStreamId = 3;
-    private const int AudioChunkStreamId = 4;
-    private const int DataChunkStreamId = 5;
-    private const int VideoChunkStreamId = 6;
+    private const int DataChunkStreamId = RtmpMediaEncoding.DataChunkStreamId;
     private const uint AcknowledgementWindow = 2_500_000;
 
     private readonly ConnectionContext _connection;
@@ -153,14 +151,24 @@ internal sealed partial class RtmpSession : IStreamPublisher
 
     internal int WriteMedia(uint messageStreamId, in MediaUnit unit)
     {
-        var (chunkStreamId, type) = unit.Kind switch
-        {
-            MediaKind.Audio => (AudioChunkStreamId, RtmpMessageType.Audio),
-            MediaKind.Video => (VideoChunkStreamId, RtmpMessageType.Video),
-            _ => (DataChunkStreamId, RtmpMessageType.DataAmf0),
-        };
+        var (chunkStreamId, type) = RtmpMediaEncoding.MessageOf(unit.Kind);
         _writer.WriteMessage(_output, chunkStreamId, type, messageStreamId, unit.Timestamp, unit.Payload);
         return unit.Length;
+    }
+
+    /// <summary>The encoding this connection's media can share with other players' (see <see cref="WriteEncodedMedia"/>).</summary>
+    internal RtmpMediaEncoding MediaEncoding(uint messageStreamId) => new(_writer.ChunkSize, messageStreamId);
+
+    /// <summary>Writes media already encoded as self-contained chunks at our chunk size; returns the bytes written.</summary>
+    internal int WriteEncodedMedia(ReadOnlySpan<byte> chunks)
+    {
+        _output.Write(chunks);
+
+        // Those chunks set the player's view of the media chunk streams: our own next header there must be type 0.
+        _writer.ForgetChunkStream(RtmpMediaEncoding.AudioChunkStreamId);
+        _writer.ForgetChunkStream(RtmpMediaEncoding.DataChunkStreamId);
+        _writer.ForgetChunkStream(RtmpMediaEncoding.VideoChunkStreamId);
+        return chunks.Length;
     }
 
     internal async ValueTask FlushAndReleaseOutputAsync()

@@ -28,6 +28,7 @@ public sealed partial class LiveStream
     private readonly List<StreamSubscriber> _subscribers = [];
     private readonly List<MediaUnit> _gop = [];
     private readonly List<MediaUnit> _pending = [];
+    private readonly List<EncodedWindow> _windows = [];
     private MediaUnit? _metadata;
     private MediaUnit? _videoHeader;
     private MediaUnit? _audioHeader;
@@ -322,19 +323,56 @@ public sealed partial class LiveStream
 
     private void Deliver()
     {
-        foreach (var unit in _pending)
+        if (_pending.Count == 0)
         {
-            var isRandomAccess = unit.IsKeyFrame || (unit.Kind == MediaKind.Audio && !_hasVideo);
-            foreach (var subscriber in _subscribers)
+            return;
+        }
+
+        // Each encoding the subscribers ask for is applied once per window, and only if someone can take the result.
+        foreach (var subscriber in _subscribers)
+        {
+            if (subscriber.WindowEncoding is { } encoding && subscriber.TryOfferWindow(WindowIn(encoding)))
             {
-                subscriber.Offer(unit, isRandomAccess);
+                continue;
             }
 
+            foreach (var unit in _pending)
+            {
+                subscriber.Offer(unit, IsRandomAccess(unit));
+            }
+        }
+
+        foreach (var window in _windows)
+        {
+            window.Release();
+        }
+
+        _windows.Clear();
+        foreach (var unit in _pending)
+        {
             unit.Dispose();
         }
 
         _pending.Clear();
     }
+
+    // A handful of encodings at most (all RTMP players share one), so a list beats a dictionary.
+    private EncodedWindow WindowIn(WindowEncoding encoding)
+    {
+        foreach (var window in _windows)
+        {
+            if (window.Encoding.Equals(encoding))
+            {
+                return window;
+            }
+        }
+
+        var encoded = EncodedWindow.Encode(encoding, _pending);
+        _windows.Add(encoded);
+        return encoded;
+    }
+
+    private bool IsRandomAccess(in MediaUnit unit) => unit.IsKeyFrame || (unit.Kind == MediaKind.Audio && !_hasVideo);
 
     private void Finish(string reason)
     {

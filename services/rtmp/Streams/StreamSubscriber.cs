@@ -5,7 +5,9 @@ namespace LiveMicro.Rtmp.Streams;
 /// <summary>
 /// One consumer of a live stream (an RTMP player, an HTTP-FLV response, the HLS segmenter). The stream's loop
 /// <see cref="Offer"/>s it references to shared media units; the subscriber's own writer loop
-/// (<see cref="RunAsync"/>) sends them. The queue between the two is bounded: a subscriber that falls that far behind
+/// (<see cref="RunAsync"/>) sends them. A subscriber in step with the stream that has a <see cref="WindowEncoding"/> is
+/// instead offered each merge window's units already encoded, as one item shared with every such subscriber. The queue
+/// between the two is bounded in units (a window weighs the units it holds): a subscriber that falls that far behind
 /// drops its backlog and resumes at the next keyframe, so a slow player costs a bounded number of references and never
 /// delays the others.
 /// </summary>
@@ -14,7 +16,11 @@ public abstract class StreamSubscriber
     /// <summary>Bytes written between two flushes at most (a unit is never split, so one batch may pass it once).</summary>
     public const int MaxBatchBytes = 64 * 1024;
 
-    private readonly Channel<QueuedUnit> _queue;
+    private readonly Channel<QueuedItem> _queue;
+    private readonly int _queueCapacity;
+
+    // Units queued, windows counted as the units they hold: written by the stream loop, lowered by the writer loop.
+    private int _queuedUnits;
 
     // Bumped by the stream loop when it gives up on the backlog; queued units of an older epoch are skipped.
     private int _epoch;
@@ -26,11 +32,9 @@ public abstract class StreamSubscriber
 
     protected StreamSubscriber(int queueCapacity)
     {
-        _queue = Channel.CreateBounded<QueuedUnit>(new BoundedChannelOptions(queueCapacity)
-        {
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // Bounded by _queuedUnits rather than by the channel, since a window item stands for several units.
+        _queue = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _queueCapacity = queueCapacity;
     }
 
     /// <summary>"rtmp", "flv" or "hls".</summary>
@@ -44,7 +48,37 @@ public abstract class StreamSubscriber
     public long DroppedUnits => Interlocked.Read(ref _droppedUnits);
 
     /// <summary>Units queued for the writer right now; never more than the queue capacity.</summary>
-    public int QueuedUnits => _queue.Reader.Count;
+    public int QueuedUnits => Volatile.Read(ref _queuedUnits);
+
+    /// <summary>
+    /// The encoding in which this subscriber takes whole merge windows (<see cref="WriteWindow"/>); null for one unit
+    /// at a time only. Called by the stream loop per window: return the same instance every time.
+    /// </summary>
+    internal virtual WindowEncoding? WindowEncoding => null;
+
+    /// <summary>
+    /// Called by the stream loop only: offers a whole window if this subscriber takes windows in its encoding, is in
+    /// step (not waiting for a keyframe) and has room for all of it. False: offer the window's units one by one, which
+    /// skips to a keyframe or fills the queue to the unit exactly as before.
+    /// </summary>
+    internal bool TryOfferWindow(EncodedWindow window)
+    {
+        if (_awaitingRandomAccess || Volatile.Read(ref _queuedUnits) + window.UnitCount > _queueCapacity)
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _queuedUnits, window.UnitCount);
+        if (_queue.Writer.TryWrite(new QueuedItem(default, window.Retain(), _epoch)))
+        {
+            return true;
+        }
+
+        // The writer has stopped taking items; the unit path accounts for that as it always did.
+        Interlocked.Add(ref _queuedUnits, -window.UnitCount);
+        window.Release();
+        return false;
+    }
 
     /// <summary>Called by the stream loop only. <paramref name="isRandomAccess"/>: a player may (re)start here.</summary>
     internal void Offer(in MediaUnit unit, bool isRandomAccess)
@@ -62,13 +96,19 @@ public abstract class StreamSubscriber
             }
         }
 
-        var retained = unit.Retain();
-        if (_queue.Writer.TryWrite(new QueuedUnit(retained, _epoch)))
+        if (Volatile.Read(ref _queuedUnits) < _queueCapacity)
         {
-            return;
+            Interlocked.Increment(ref _queuedUnits);
+            var retained = unit.Retain();
+            if (_queue.Writer.TryWrite(new QueuedItem(retained, null, _epoch)))
+            {
+                return;
+            }
+
+            retained.Dispose();
+            Interlocked.Decrement(ref _queuedUnits);
         }
 
-        retained.Dispose();
         Interlocked.Increment(ref _droppedUnits);
         Volatile.Write(ref _epoch, _epoch + 1);
         _awaitingRandomAccess = true;
@@ -114,14 +154,18 @@ public abstract class StreamSubscriber
                                 break;
                             }
 
-                            using (queued.Unit)
+                            try
                             {
                                 if (queued.Epoch == Volatile.Read(ref _epoch))
                                 {
-                                    var written = Write(queued.Unit);
+                                    var written = queued.Window is { } window ? WriteWindow(window.Bytes) : Write(queued.Unit);
                                     batchBytes += written;
                                     Interlocked.Add(ref _bytesSent, written);
                                 }
+                            }
+                            finally
+                            {
+                                Dequeued(queued);
                             }
                         }
                     }
@@ -148,6 +192,9 @@ public abstract class StreamSubscriber
     /// <summary>Writes one unit into the output buffer; returns the bytes written.</summary>
     protected abstract int Write(in MediaUnit unit);
 
+    /// <summary>Writes a whole window encoded in <see cref="WindowEncoding"/>; returns the bytes written.</summary>
+    protected virtual int WriteWindow(ReadOnlySpan<byte> encoded) => throw new NotSupportedException($"{GetType().Name} has no window encoding.");
+
     /// <summary>After a batch: one flush, i.e. one socket write for everything the batch wrote.</summary>
     protected abstract ValueTask EndBatchAsync(CancellationToken cancellationToken);
 
@@ -162,9 +209,24 @@ public abstract class StreamSubscriber
     {
         while (_queue.Reader.TryRead(out var queued))
         {
+            Dequeued(queued);
+        }
+    }
+
+    private void Dequeued(in QueuedItem queued)
+    {
+        if (queued.Window is { } window)
+        {
+            Interlocked.Add(ref _queuedUnits, -window.UnitCount);
+            window.Release();
+        }
+        else
+        {
+            Interlocked.Decrement(ref _queuedUnits);
             queued.Unit.Dispose();
         }
     }
 
-    private readonly record struct QueuedUnit(MediaUnit Unit, int Epoch);
+    /// <summary>A unit, or (with <see cref="Window"/> set) a whole encoded window.</summary>
+    private readonly record struct QueuedItem(MediaUnit Unit, EncodedWindow? Window, int Epoch);
 }

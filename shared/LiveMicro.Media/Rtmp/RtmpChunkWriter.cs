@@ -57,6 +57,56 @@ public sealed class RtmpChunkWriter
         while (offset < payload.Length);
     }
 
+    /// <summary>The bytes <see cref="WriteSelfContainedMessage"/> writes for a message of <paramref name="payloadLength"/> bytes.</summary>
+    public static int GetSelfContainedMessageLength(int chunkStreamId, int chunkSize, uint timestamp, int payloadLength)
+    {
+        var basicHeaderLength = chunkStreamId < 64 ? 1 : chunkStreamId < 64 + 256 ? 2 : 3;
+        var extendedTimestampLength = timestamp >= ExtendedTimestampMarker ? 4 : 0;
+        var chunks = Math.Max(1, (payloadLength + chunkSize - 1) / chunkSize);
+        return payloadLength + 11 + (chunks * (basicHeaderLength + extendedTimestampLength));
+    }
+
+    /// <summary>
+    /// Writes one message whose chunks depend on no earlier header: a type 0 header (absolute timestamp, length, type,
+    /// message stream id) on the first chunk and type 3 on the others, each followed by the extended timestamp when
+    /// the timestamp needs one. The same bytes so suit every connection whose outgoing chunk size is
+    /// <paramref name="chunkSize"/>, whatever it sent before: a live message is encoded once and shared by all players.
+    /// A connection's own writer must then <see cref="ForgetChunkStream"/>, so its next header is type 0 too.
+    /// Returns the bytes written (<see cref="GetSelfContainedMessageLength"/>).
+    /// </summary>
+    public static int WriteSelfContainedMessage(Span<byte> destination, int chunkSize, int chunkStreamId, RtmpMessageType type, uint messageStreamId, uint timestamp, ReadOnlySpan<byte> payload)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkSize, RtmpChunkReader.MaxChunkSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkStreamId, RtmpChunkReader.MinChunkStreamId);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkStreamId, RtmpChunkReader.MaxChunkStreamId);
+        if (payload.Length > MaxMessageLength)
+        {
+            throw new ArgumentException($"RTMP messages are limited to {MaxMessageLength} bytes.", nameof(payload));
+        }
+
+        var extended = timestamp >= ExtendedTimestampMarker;
+        var written = 0;
+        var offset = 0;
+        do
+        {
+            var chunkLength = Math.Min(chunkSize, payload.Length - offset);
+            written += WriteHeader(destination[written..], offset == 0 ? 0 : 3, chunkStreamId, timestamp, extended, payload.Length, type, messageStreamId);
+            payload.Slice(offset, chunkLength).CopyTo(destination[written..]);
+            written += chunkLength;
+            offset += chunkLength;
+        }
+        while (offset < payload.Length);
+
+        return written;
+    }
+
+    /// <summary>
+    /// Forgets what was last sent on <paramref name="chunkStreamId"/>, so the next message written on it gets a type 0
+    /// header: for after self-contained messages that bypassed this writer but changed the peer's view of the stream.
+    /// </summary>
+    public void ForgetChunkStream(int chunkStreamId) => GetHistory(chunkStreamId).Used = false;
+
     /// <summary>Set Chunk Size (section 5.4.1); chunks after this message use <paramref name="chunkSize"/>.</summary>
     public void WriteSetChunkSize(IBufferWriter<byte> output, int chunkSize)
     {
