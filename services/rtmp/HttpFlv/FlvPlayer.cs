@@ -1,10 +1,12 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using LiveMicro.Media.Flv;
 using LiveMicro.Rtmp.Streams;
 
 namespace LiveMicro.Rtmp.HttpFlv;
 
-/// <summary>The HTTP-FLV adapter: an FLV header, then each unit as an FLV tag on the chunked response body.</summary>
+/// <summary>The HTTP-FLV adapter: an FLV header, then each unit as an FLV tag on the chunked response body;
+/// a window's tags are encoded once for every HTTP-FLV player.</summary>
 internal sealed class FlvPlayer(PipeWriter body, TimeSpan writeTimeout, int queueCapacity) : StreamSubscriber(queueCapacity), IDisposable
 {
     private CancellationTokenSource? _writeTimeout;
@@ -19,16 +21,18 @@ internal sealed class FlvPlayer(PipeWriter body, TimeSpan writeTimeout, int queu
         await FlushAsync();
     }
 
+    internal override WindowEncoding WindowEncoding => FlvTagEncoding.Instance;
+
     protected override int Write(in MediaUnit unit)
     {
-        var type = unit.Kind switch
-        {
-            MediaKind.Audio => FlvTagType.Audio,
-            MediaKind.Video => FlvTagType.Video,
-            _ => FlvTagType.Script,
-        };
-        FlvWriter.WriteTag(body, type, unit.Timestamp, unit.Payload);
+        FlvWriter.WriteTag(body, FlvTagEncoding.TagTypeOf(unit.Kind), unit.Timestamp, unit.Payload);
         return unit.Length + FlvWriter.TagOverhead;
+    }
+
+    protected override int WriteWindow(ReadOnlySpan<byte> encoded)
+    {
+        body.Write(encoded);
+        return encoded.Length;
     }
 
     protected override ValueTask EndBatchAsync(CancellationToken cancellationToken) => FlushAsync();

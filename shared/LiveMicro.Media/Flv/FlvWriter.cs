@@ -33,24 +33,27 @@ public static class FlvWriter
     public static void WriteTag(IBufferWriter<byte> output, FlvTagType type, uint timestamp, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(output);
+        output.Advance(WriteTag(output.GetSpan(TagOverhead + data.Length), type, timestamp, data));
+    }
+
+    /// <summary>Writes one tag at the start of <paramref name="destination"/>; returns its length, <see cref="TagOverhead"/> + data.</summary>
+    public static int WriteTag(Span<byte> destination, FlvTagType type, uint timestamp, ReadOnlySpan<byte> data)
+    {
         if (data.Length > MaxDataSize)
         {
             throw new ArgumentException($"FLV tag data is limited to {MaxDataSize} bytes.", nameof(data));
         }
 
         // TagType UI8 | DataSize UI24 | Timestamp UI24 | TimestampExtended UI8 | StreamID UI24 (always 0)
-        var header = output.GetSpan(11);
-        header[0] = (byte)type;
-        WriteUInt24(header[1..], (uint)data.Length);
-        WriteUInt24(header[4..], timestamp & 0xFFFFFF);
-        header[7] = (byte)(timestamp >> 24);
-        WriteUInt24(header[8..], 0);
-        output.Advance(11);
-
-        var body = output.GetSpan(data.Length + 4);
-        data.CopyTo(body);
-        BinaryPrimitives.WriteUInt32BigEndian(body[data.Length..], (uint)(11 + data.Length));
-        output.Advance(data.Length + 4);
+        var tag = destination[..(TagOverhead + data.Length)];
+        tag[0] = (byte)type;
+        WriteUInt24(tag[1..], (uint)data.Length);
+        WriteUInt24(tag[4..], timestamp & 0xFFFFFF);
+        tag[7] = (byte)(timestamp >> 24);
+        WriteUInt24(tag[8..], 0);
+        data.CopyTo(tag[11..]);
+        BinaryPrimitives.WriteUInt32BigEndian(tag[(11 + data.Length)..], (uint)(11 + data.Length));
+        return tag.Length;
     }
 
     private static void WriteUInt24(Span<byte> span, uint value)
