@@ -33,7 +33,7 @@ public abstract class StreamSubscriber
     protected StreamSubscriber(int queueCapacity)
     {
         // Bounded by _queuedUnits rather than by the channel, since a window item stands for several units.
-        _queue = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _queue = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleWriter = true });
         _queueCapacity = queueCapacity;
     }
 
