@@ -331,7 +331,7 @@ public sealed partial class LiveStream
         // Each encoding the subscribers ask for is applied once per window, and only if someone can take the result.
         foreach (var subscriber in _subscribers)
         {
-            if (subscriber.WindowEncoding is { } encoding && subscriber.TryOfferWindow(WindowIn(encoding)))
+            if (subscriber.WindowEncoding is { } encoding && subscriber.CanTakeWindow(_pending.Count) && subscriber.TryOfferWindow(WindowIn(encoding)))
             {
                 continue;
             }

@@ -57,17 +57,15 @@ public abstract class StreamSubscriber
     internal virtual WindowEncoding? WindowEncoding => null;
 
     /// <summary>
-    /// Called by the stream loop only: offers a whole window if this subscriber takes windows in its encoding, is in
-    /// step (not waiting for a keyframe) and has room for all of it. False: offer the window's units one by one, which
-    /// skips to a keyframe or fills the queue to the unit exactly as before.
+    /// Called by the stream loop only: whether a whole window of <paramref name="unitCount"/> units may be offered, i.e.
+    /// this subscriber is in step (not waiting for a keyframe) and has room for all of it. Otherwise the window's units
+    /// are offered one by one, which skips to a keyframe or fills the queue to the unit exactly as before.
     /// </summary>
+    internal bool CanTakeWindow(int unitCount) => !_awaitingRandomAccess && Volatile.Read(ref _queuedUnits) + unitCount <= _queueCapacity;
+
+    /// <summary>Called by the stream loop only, after <see cref="CanTakeWindow"/>; false: offer the units instead.</summary>
     internal bool TryOfferWindow(EncodedWindow window)
     {
-        if (_awaitingRandomAccess || Volatile.Read(ref _queuedUnits) + window.UnitCount > _queueCapacity)
-        {
-            return false;
-        }
-
         Interlocked.Add(ref _queuedUnits, window.UnitCount);
         if (_queue.Writer.TryWrite(new QueuedItem(default, window.Retain(), _epoch)))
         {
