@@ -152,8 +152,8 @@ internal sealed partial class RtmpSession : IStreamPublisher
     internal int WriteMedia(uint messageStreamId, in MediaUnit unit)
     {
         var (chunkStreamId, type) = RtmpMediaEncoding.MessageOf(unit.Kind);
-        _writer.WriteMessage(_output, chunkStreamId, type, messageStreamId, unit.Timestamp, unit.Payload);
-        return unit.Length;
+        // Chunk headers included, as for a shared window (and for FLV tags), so the players' byte count is one measure.
+        return _writer.WriteMessage(_output, chunkStreamId, type, messageStreamId, unit.Timestamp, unit.Payload);
     }
 
     /// <summary>The encoding this connection's media can share with other players' (see <see cref="WriteEncodedMedia"/>).</summary>

@@ -27,8 +27,8 @@ public sealed class RtmpChunkWriter
     /// <summary>Our chunk size; changed only by <see cref="WriteSetChunkSize"/>, so the peer always knows it.</summary>
     public int ChunkSize { get; private set; } = DefaultChunkSize;
 
-    /// <summary>Writes one message as one or more chunks on <paramref name="chunkStreamId"/>.</summary>
-    public void WriteMessage(IBufferWriter<byte> output, int chunkStreamId, RtmpMessageType type, uint messageStreamId, uint timestamp, ReadOnlySpan<byte> payload)
+    /// <summary>Writes one message as one or more chunks on <paramref name="chunkStreamId"/>; returns the bytes written.</summary>
+    public int WriteMessage(IBufferWriter<byte> output, int chunkStreamId, RtmpMessageType type, uint messageStreamId, uint timestamp, ReadOnlySpan<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkStreamId, RtmpChunkReader.MinChunkStreamId);
@@ -43,6 +43,7 @@ public sealed class RtmpChunkWriter
         var extended = timestampField >= ExtendedTimestampMarker;
 
         var offset = 0;
+        var total = 0;
         do
         {
             var chunkLength = Math.Min(ChunkSize, payload.Length - offset);
@@ -53,8 +54,11 @@ public sealed class RtmpChunkWriter
             payload.Slice(offset, chunkLength).CopyTo(span[written..]);
             output.Advance(written + chunkLength);
             offset += chunkLength;
+            total += written + chunkLength;
         }
         while (offset < payload.Length);
+
+        return total;
     }
 
     /// <summary>The bytes <see cref="WriteSelfContainedMessage"/> writes for a message of <paramref name="payloadLength"/> bytes.</summary>
