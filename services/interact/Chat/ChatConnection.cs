@@ -53,6 +53,10 @@ public sealed class ChatConnection
 
     public ChatProtocol Protocol { get; }
 
+    /// <summary>How far into its room's <see cref="RoomLog"/> this connection has been given frames; set when it
+    /// joins the room, then moved only by the walk of its shard.</summary>
+    internal long RoomPosition { get; set; }
+
     /// <summary>Cancelled when the connection is aborted (made on first use: most connections never need one).</summary>
     public CancellationToken Aborted
     {

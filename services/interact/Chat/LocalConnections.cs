@@ -59,104 +59,126 @@ public sealed class LocalConnections
         return delivered;
     }
 
-    /// <summary>A room's connections and its broadcaster: one pass over the room at a time, each pass taking every
-    /// frame that arrived meanwhile as one batch, so each connection gets one socket write per pass whatever the
-    /// message rate. Lightly loaded, a pass carries one message; when messages come faster than a pass over the room
-    /// takes, the batches grow instead of the backlog (the send call, not the message, is what costs). The room is
-    /// split into one shard per processor and a pass walks the shards in parallel.</summary>
+    /// <summary>A room's connections and its broadcaster. Broadcasts go into the room's <see cref="RoomLog"/>; each
+    /// shard of the room (one per processor) walks its connections round and round while any of them is behind, and
+    /// gives each connection everything it has not had yet in one socket write. A message that arrives while a walk is
+    /// under way goes to the rest of that walk at once and to the connections already passed on the next, so it reaches
+    /// every connection within one walk over the room, however busy the room is; when messages come faster than a walk
+    /// takes, each write carries more of them instead of the backlog growing (the send call, not the message, is what
+    /// costs).</summary>
     private sealed class RoomConnections
     {
-        private const int MaxBatchFrames = 256;
-        private const int MaxBatchBytes = 64 * 1024;
-        private readonly ConcurrentQueue<ChatFrame> _outbox = new();
+        private readonly RoomLog _log;
         private readonly Shard[] _shards;
-        private ChatFrame? _carried;
-        private ChatFrame? _passing;
-        private int _passScheduled;
-        private int _shardsWalking;
 
         public RoomConnections()
         {
             _shards = new Shard[Environment.ProcessorCount];
-            for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(this);
+            _log = new RoomLog(_shards.Length);
+            for (var i = 0; i < _shards.Length; i++) _shards[i] = new Shard(_log, i);
         }
 
-        public void Add(ChatConnection connection) => ShardOf(connection).Connections[connection] = 0;
+        public void Add(ChatConnection connection) => ShardOf(connection).Add(connection);
 
         public void Remove(ChatConnection connection) => ShardOf(connection).Connections.TryRemove(connection, out _);
 
         public int Broadcast(ChatFrame frame)
         {
-            _outbox.Enqueue(frame);
-            if (Interlocked.Exchange(ref _passScheduled, 1) == 0) StartPass();
+            _log.Append(frame);
             var connections = 0;
-            foreach (var shard in _shards) connections += shard.Connections.Count;
+            foreach (var shard in _shards)
+            {
+                shard.Schedule();
+                connections += shard.Connections.Count;
+            }
+
             return connections;
         }
 
         private Shard ShardOf(ChatConnection connection) =>
             _shards[(uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(connection) % (uint)_shards.Length];
 
-        /// <summary>Called with the pass flag held: walks the next batch, or lets go of the flag when there is none.</summary>
-        private void StartPass()
+        private sealed class Shard(RoomLog log, int index) : IThreadPoolWorkItem
         {
-            while (true)
-            {
-                if (TakeBatch() is { } batch)
-                {
-                    _passing = batch;
-                    Volatile.Write(ref _shardsWalking, _shards.Length);
-                    foreach (var shard in _shards) ThreadPool.UnsafeQueueUserWorkItem(shard, preferLocal: false);
-                    return;
-                }
+            private const int MaxBatchFrames = 128;
+            private readonly PendingFrames _pending = new(log);
+            private readonly Lock _joining = new();
+            private int _scheduled;
 
-                Volatile.Write(ref _passScheduled, 0);
-                // a frame enqueued after the last take but before the flag was let go would wait for the next one
-                if (_outbox.IsEmpty || Interlocked.Exchange(ref _passScheduled, 1) != 0) return;
-            }
-        }
-
-        /// <summary>The last shard to finish a pass starts the next.</summary>
-        private void ShardWalked()
-        {
-            if (Interlocked.Decrement(ref _shardsWalking) == 0) StartPass();
-        }
-
-        private sealed class Shard(RoomConnections room) : IThreadPoolWorkItem
-        {
             public ConcurrentDictionary<ChatConnection, byte> Connections { get; } = new();
 
+            /// <summary>The connection gets what is broadcast after its arrival. Under the lock a walk reads its start
+            /// with, so a walk either sees the connection placed or started before it arrived: either way, when the walk
+            /// tells the log it is past its start, so is the newcomer.</summary>
+            public void Add(ChatConnection connection)
+            {
+                lock (_joining)
+                {
+                    connection.RoomPosition = log.Head;
+                    Connections[connection] = 0;
+                }
+            }
+
+            public void Schedule()
+            {
+                if (Interlocked.Exchange(ref _scheduled, 1) == 0) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+
+            /// <summary>One walk over the shard; queues the next if the room moved on meanwhile (a work item per walk, so
+            /// a busy room does not keep a pool thread to itself).</summary>
             public void Execute()
             {
-                Deliver(Connections, room._passing!);
-                room.ShardWalked();
-            }
-        }
-
-        /// <summary>The next frame, or the frames waiting (up to a budget), as one batch. Only the pass calls it.</summary>
-        private ChatFrame? TakeBatch()
-        {
-            var first = _carried;
-            _carried = null;
-            if (first is null && !_outbox.TryDequeue(out first)) return null;
-            if (!_outbox.TryDequeue(out var next)) return first;
-
-            List<ChatFrame> frames = [first];
-            var bytes = first.Json.Length;
-            do
-            {
-                if (frames.Count == MaxBatchFrames || bytes + next.Json.Length > MaxBatchBytes)
+                long start;
+                lock (_joining) start = log.Head;
+                foreach (var (connection, _) in Connections)
                 {
-                    _carried = next;
-                    break;
+                    var from = connection.RoomPosition;
+                    var to = log.Head;
+                    if (from >= to) continue;
+                    connection.RoomPosition = to;
+                    while (from < to)
+                    {
+                        var upTo = Math.Min(to, from + MaxBatchFrames);
+                        if (!connection.TryEnqueue(_pending.Frames(from, upTo))) break;
+                        from = upTo;
+                    }
                 }
 
-                frames.Add(next);
-                bytes += next.Json.Length;
+                // every connection has had everything before the walk's start
+                log.Advance(index, start);
+                if (log.Head != start) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                else
+                {
+                    Volatile.Write(ref _scheduled, 0);
+                    // a frame appended after the check but before the flag was let go would wait for the next one
+                    if (log.Head != start) Schedule();
+                }
             }
-            while (_outbox.TryDequeue(out next));
+        }
+    }
 
-            return frames.Count == 1 ? first : ChatFrame.Batch(frames);
+    /// <summary>The frames from one log position to another as one <see cref="ChatFrame"/>, made once for all the
+    /// connections of a walk that need the same stretch (most of a room needs exactly the same).</summary>
+    private sealed class PendingFrames(RoomLog log)
+    {
+        private long _from = -1;
+        private long _to = -1;
+        private ChatFrame? _frames;
+
+        public ChatFrame Frames(long from, long to)
+        {
+            if (from == _from && to == _to) return _frames!;
+            ChatFrame frames;
+            if (to - from == 1) frames = log.At(from);
+            else
+            {
+                var batch = new ChatFrame[to - from];
+                for (var i = 0; i < batch.Length; i++) batch[i] = log.At(from + i);
+                frames = ChatFrame.Batch(batch);
+            }
+
+            (_from, _to, _frames) = (from, to, frames);
+            return frames;
         }
     }
 }
