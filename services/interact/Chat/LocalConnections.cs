@@ -3,29 +3,50 @@ using System.Collections.Concurrent;
 namespace LiveMicro.Interact.Chat;
 
 /// <summary>The chat connections of this instance, by room, by user and by id. Delivering only queues frames
-/// (<see cref="ChatConnection.TryEnqueue"/>), so a broadcast costs one pass over the room whatever the clients do.</summary>
+/// (<see cref="ChatConnection.TryEnqueue"/>), so a broadcast costs one walk over the room whatever the clients do. A
+/// room or user with no connection left here is forgotten, so an instance that has seen millions of rooms holds only
+/// the ones it serves.</summary>
 public sealed class LocalConnections
 {
     private readonly ConcurrentDictionary<long, RoomConnections> _rooms = new();
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<ChatConnection, byte>> _users = new();
     private readonly ConcurrentDictionary<string, ChatConnection> _byId = new(StringComparer.Ordinal);
+    // joins and leaves only (never deliveries): an emptied room or user is removed while no one is joining it
+    private readonly Lock _membership = new();
 
     public int Count => _byId.Count;
+
+    /// <summary>Rooms with at least one connection here.</summary>
+    public int RoomCount => _rooms.Count;
 
     public IEnumerable<ChatConnection> All => _byId.Select(entry => entry.Value);
 
     public void Add(ChatConnection connection)
     {
         _byId[connection.Id] = connection;
-        _rooms.GetOrAdd(connection.RoomId, _ => new()).Add(connection);
-        if (connection.UserId is { } userId) _users.GetOrAdd(userId, _ => new())[connection] = 0;
+        lock (_membership)
+        {
+            _rooms.GetOrAdd(connection.RoomId, _ => new()).Add(connection);
+            if (connection.UserId is { } userId) _users.GetOrAdd(userId, _ => new())[connection] = 0;
+        }
     }
 
     public void Remove(ChatConnection connection)
     {
         _byId.TryRemove(connection.Id, out _);
-        if (_rooms.TryGetValue(connection.RoomId, out var room)) room.Remove(connection);
-        if (connection.UserId is { } userId && _users.TryGetValue(userId, out var devices)) devices.TryRemove(connection, out _);
+        lock (_membership)
+        {
+            if (_rooms.TryGetValue(connection.RoomId, out var room) && room.Remove(connection) && room.IsEmpty)
+            {
+                _rooms.TryRemove(connection.RoomId, out _);
+            }
+
+            if (connection.UserId is { } userId && _users.TryGetValue(userId, out var devices) &&
+                devices.TryRemove(connection, out _) && devices.IsEmpty)
+            {
+                _users.TryRemove(userId, out _);
+            }
+        }
     }
 
     public ChatConnection? Find(string connectionId) => _byId.GetValueOrDefault(connectionId);
@@ -80,7 +101,9 @@ public sealed class LocalConnections
 
         public void Add(ChatConnection connection) => ShardOf(connection).Add(connection);
 
-        public void Remove(ChatConnection connection) => ShardOf(connection).Connections.TryRemove(connection, out _);
+        public bool Remove(ChatConnection connection) => ShardOf(connection).Connections.TryRemove(connection, out _);
+
+        public bool IsEmpty => _shards.All(shard => shard.Connections.IsEmpty);
 
         public int Broadcast(ChatFrame frame)
         {
