@@ -27,7 +27,6 @@ public static class ReverseProxyExtensions
         // the destination decides how large a body it takes; the gateway streams, so it needs no limit of its own
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 
-        builder.Services.AddSingleton<ForwarderHttpInvoker>();
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
         builder.Services.AddSingleton<DestinationFactory>();

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net;
 using LiveMicro.Gateway.Configuration;
+using LiveMicro.Gateway.Upstream;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -12,38 +14,57 @@ namespace LiveMicro.Gateway.Forwarding;
 /// upgrade becomes a byte tunnel between client and destination. What goes wrong before the response starts
 /// becomes a problem answer (502 unreachable, 503 circuit open or nothing healthy, 504 too slow); after it starts,
 /// the only honest signal left is to abort the client's connection.</summary>
-public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, UpgradeHttpInvoker upgradeInvoker,
-    IOptions<ResilienceOptions> resilience, ILogger<HttpForwarder> logger)
+public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOptions<ResilienceOptions> resilience,
+    ILogger<HttpForwarder> logger)
 {
     private readonly int _maxRetryAttempts = resilience.Value.MaxRetryAttempts;
 
-    public async Task ForwardAsync(HttpContext context, ProxyRoute route)
+    public Task ForwardAsync(HttpContext context, ProxyRoute route) =>
+        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade
+            ? ForwardUpgradeAsync(context, route, upgrade)
+            : ForwardHttpAsync(context, route);
+
+    private async Task ForwardHttpAsync(HttpContext context, ProxyRoute route)
     {
-        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        var isUpgrade = upgrade is { IsUpgradableRequest: true };
-        var attempt = new ForwardAttempt(context, route, isUpgrade ? upgradeInvoker : invoker, isUpgrade);
-        var aborted = context.RequestAborted;
+        var attempt = new ForwardAttempt(context, route);
+        UpstreamConnection? connection = null;
         try
         {
-            var response = await SendAsync(attempt, aborted);
-            if (response is null) return;
-            using (response)
-            {
-                context.Response.StatusCode = (int)response.StatusCode;
-                ProxyHeaders.CopyResponseHeaders(response, context.Response);
-                if (isUpgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
-                    await TunnelAsync(upgrade!, response, aborted);
-                else
-                    await CopyBodyAsync(context, response, route);
-            }
+            connection = await SendAsync(attempt, static (ctx, state) => state.SendAsync(ctx.CancellationToken), attempt);
+            if (connection is null) return;
+            context.Response.StatusCode = connection.Head.StatusCode;
+            ProxyHeaders.CopyResponseHeaders(connection, context.Response);
+            if (!await CopyBodyAsync(context, connection, route) || !connection.CanBeReused) return;
+            attempt.Destination!.Connections.Return(connection);
+            connection = null;
         }
-        catch (Exception e) when (!context.Response.HasStarted && !aborted.IsCancellationRequested)
+        catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            // the gateway runs ahead of the exception handler middleware, so it answers for its own failures
-            LogForwardingFailed(logger, route.Id, e);
-            context.Response.Clear();
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status500InternalServerError, "gateway-error",
-                "The gateway failed to forward the request.");
+            await AnswerFailureAsync(context, route, e);
+        }
+        finally
+        {
+            connection?.Dispose();
+            attempt.Complete();
+        }
+    }
+
+    private async Task ForwardUpgradeAsync(HttpContext context, ProxyRoute route, IHttpUpgradeFeature upgrade)
+    {
+        var attempt = new ForwardAttempt(context, route);
+        try
+        {
+            using var response = await SendAsync(attempt,
+                static (ctx, state) => state.Attempt.SendUpgradeAsync(state.Invoker, ctx.CancellationToken), (Attempt: attempt, Invoker: (HttpMessageInvoker)upgradeInvoker));
+            if (response is null) return;
+            context.Response.StatusCode = (int)response.StatusCode;
+            ProxyHeaders.CopyUpgradeResponseHeaders(response, context.Response);
+            if (response.StatusCode == HttpStatusCode.SwitchingProtocols) await TunnelAsync(upgrade, response, context.RequestAborted);
+            else await CopyBodyAsync(context, response, route);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            await AnswerFailureAsync(context, route, e);
         }
         finally
         {
@@ -51,12 +72,23 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, UpgradeH
         }
     }
 
+    // the gateway runs ahead of the exception handler middleware, so it answers for its own failures
+    private Task AnswerFailureAsync(HttpContext context, ProxyRoute route, Exception e)
+    {
+        LogForwardingFailed(logger, route.Id, e);
+        context.Response.Clear();
+        return GatewayProblems.WriteAsync(context, StatusCodes.Status500InternalServerError, "gateway-error",
+            "The gateway failed to forward the request.");
+    }
+
     /// <summary>Retries (at another destination where there is one) only what <see cref="ForwardAttempt.CanRetry"/>
-    /// allows; each attempt goes through its destination's breaker and timeout.</summary>
-    private async Task<HttpResponseMessage?> SendAsync(ForwardAttempt attempt, CancellationToken aborted)
+    /// allows; each attempt goes through its destination's breaker and timeout. Null when the gateway answered.</summary>
+    private async Task<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
+        Func<ResilienceContext, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
     {
         var context = attempt.Context;
         var route = attempt.Route;
+        var aborted = context.RequestAborted;
         var resilience = ResilienceContextPool.Shared.Get(aborted);
         resilience.Properties.Set(ForwardAttempt.Key, attempt);
         try
@@ -66,7 +98,7 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, UpgradeH
                 var destination = attempt.NextDestination();
                 try
                 {
-                    return await destination.Resilience.ExecuteAsync(static (ctx, a) => a.SendAsync(ctx.CancellationToken), resilience, attempt);
+                    return await destination.Resilience.ExecuteAsync(send, resilience, state);
                 }
                 catch (HttpRequestException e) when (retry < _maxRetryAttempts && attempt.CanRetry(e))
                 {
@@ -107,6 +139,32 @@ public sealed partial class HttpForwarder(ForwarderHttpInvoker invoker, UpgradeH
         }
 
         return null;
+    }
+
+    /// <summary>Writes the body as it arrives and flushes only before waiting for more, so a response that came
+    /// whole leaves with its head in one send and a live HTTP-FLV stream reaches the player as it arrives. False when
+    /// the body broke off (the client's connection is then aborted) or the client went away.</summary>
+    private async Task<bool> CopyBodyAsync(HttpContext context, UpstreamConnection connection, ProxyRoute route)
+    {
+        var aborted = context.RequestAborted;
+        var client = context.Response.BodyWriter;
+        try
+        {
+            while (true)
+            {
+                while (connection.TryReadBody(out var data)) client.Write(data.Span);
+                if (connection.IsBodyComplete) return true;
+                var flushed = await client.FlushAsync(aborted);
+                if (flushed.IsCompleted || flushed.IsCanceled) return false;
+                await connection.ReceiveBodyAsync(aborted);
+            }
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
+        {
+            if (!aborted.IsCancellationRequested) LogUpstreamBodyFailed(logger, route.Id, e.Message);
+            context.Abort();
+            return false;
+        }
     }
 
     private async Task CopyBodyAsync(HttpContext context, HttpResponseMessage response, ProxyRoute route)
