@@ -8,6 +8,7 @@ using LiveMicro.Gateway.RateLimiting;
 using LiveMicro.Gateway.Routing;
 using LiveMicro.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace LiveMicro.Gateway.Extensions;
@@ -26,6 +27,10 @@ public static class ReverseProxyExtensions
                 "Every RateLimits:Policies entry needs a positive PermitLimit and Window.");
         // the destination decides how large a body it takes; the gateway streams, so it needs no limit of its own
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        // Kestrel runs a request on the socket thread that read it instead of handing it to the thread pool (see
+        // InlineSocketCompletions): the proxy path never blocks, it awaits, and on a busy core the hand-off cost more
+        // than the work. bench/gateway: 25 µs of kernel time per request inline against 31 with the hand-off.
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
 
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
