@@ -30,7 +30,13 @@ public static class ReverseProxyExtensions
         // Kestrel runs a request on the socket thread that read it instead of handing it to the thread pool (see
         // InlineSocketCompletions): the proxy path never blocks, it awaits, and on a busy core the hand-off cost more
         // than the work. bench/gateway: 25 µs of kernel time per request inline against 31 with the hand-off.
-        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
+        // Kestrel also reads straight into a buffer instead of peeking for a byte first: one receive call fewer per
+        // request, for a 4 KiB buffer held by each idle keep-alive connection.
+        builder.Services.Configure<SocketTransportOptions>(sockets =>
+        {
+            sockets.UnsafePreferInlineScheduling = true;
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
+        });
 
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
