@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Runtime.CompilerServices;
 using LiveMicro.Gateway.Clusters;
 using LiveMicro.Gateway.Upstream;
 using Microsoft.AspNetCore.Http.Features;
@@ -48,6 +49,7 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
     /// <summary>Sends the request over a pooled connection to the destination and reads the response head. A
     /// pooled connection the destination closed while it idled is replaced by a new one, as long as nothing of the
     /// response came back and no body was sent: the destination never saw the request.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<UpstreamConnection> SendAsync(CancellationToken cancellationToken)
     {
         var pool = Destination!.Connections;

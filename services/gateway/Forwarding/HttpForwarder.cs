@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Runtime.CompilerServices;
 using LiveMicro.Gateway.Configuration;
 using LiveMicro.Gateway.Upstream;
 using Microsoft.AspNetCore.Http.Features;
@@ -83,7 +84,8 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
 
     /// <summary>Retries (at another destination where there is one) only what <see cref="ForwardAttempt.CanRetry"/>
     /// allows; each attempt goes through its destination's breaker and timeout. Null when the gateway answered.</summary>
-    private async Task<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
         Func<ResilienceContext, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
     {
         var context = attempt.Context;
@@ -144,7 +146,8 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     /// <summary>Writes the body as it arrives and flushes only before waiting for more, so a response that came
     /// whole leaves with its head in one send and a live HTTP-FLV stream reaches the player as it arrives. False when
     /// the body broke off (the client's connection is then aborted) or the client went away.</summary>
-    private async Task<bool> CopyBodyAsync(HttpContext context, UpstreamConnection connection, ProxyRoute route)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> CopyBodyAsync(HttpContext context, UpstreamConnection connection, ProxyRoute route)
     {
         var aborted = context.RequestAborted;
         var client = context.Response.BodyWriter;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace LiveMicro.Gateway.Upstream;
@@ -90,12 +91,14 @@ public sealed class UpstreamConnection : IDisposable
     }
 
     /// <summary>Sends what was written to <see cref="Output"/> and clears it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendOutputAsync(CancellationToken cancellationToken)
     {
         await SendAsync(Output.WrittenMemory, cancellationToken);
         Output.ResetWrittenCount();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         try
@@ -109,6 +112,7 @@ public sealed class UpstreamConnection : IDisposable
     }
 
     /// <summary>Reads the next final response head (interim 1xx responses are passed over) into <see cref="Head"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadHeadAsync(bool isHeadRequest, CancellationToken cancellationToken)
     {
         while (true)
@@ -193,6 +197,7 @@ public sealed class UpstreamConnection : IDisposable
 
     /// <summary>Waits for more of the body. The end of the stream ends a body read until close; any other body it
     /// cuts short.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReceiveBodyAsync(CancellationToken cancellationToken)
     {
         Compact();
@@ -220,6 +225,7 @@ public sealed class UpstreamConnection : IDisposable
         if (_framing == BodyFraming.Chunked) _chunked.Reset();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveAsync(CancellationToken cancellationToken)
     {
         int received;
