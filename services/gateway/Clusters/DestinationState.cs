@@ -33,6 +33,9 @@ public sealed class DestinationState(string name, string address, UpstreamConnec
     /// <summary>While open the breaker refuses at once; half-open lets one probe through, so it counts as usable.</summary>
     public bool IsCircuitOpen => circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
+    /// <summary>The breaker lets every attempt through and only counts outcomes.</summary>
+    public bool IsCircuitClosed => circuit.CircuitState == CircuitState.Closed;
+
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 
     public void RequestStarted() => Interlocked.Increment(ref _activeRequests);

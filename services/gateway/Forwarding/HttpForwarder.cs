@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Runtime.CompilerServices;
+using LiveMicro.Gateway.Clusters;
 using LiveMicro.Gateway.Configuration;
 using LiveMicro.Gateway.Upstream;
 using Microsoft.AspNetCore.Http.Features;
@@ -31,7 +32,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         UpstreamConnection? connection = null;
         try
         {
-            connection = await SendAsync(attempt, static (ctx, state) => state.SendAsync(ctx.CancellationToken), attempt);
+            connection = await SendAsync(attempt, static (cancellationToken, state) => state.SendAsync(cancellationToken), attempt);
             if (connection is null) return;
             context.Response.StatusCode = connection.Head.StatusCode;
             ProxyHeaders.CopyResponseHeaders(connection, context.Response);
@@ -56,7 +57,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         try
         {
             using var response = await SendAsync(attempt,
-                static (ctx, state) => state.Attempt.SendUpgradeAsync(state.Invoker, ctx.CancellationToken), (Attempt: attempt, Invoker: (HttpMessageInvoker)upgradeInvoker));
+                static (cancellationToken, state) => state.Attempt.SendUpgradeAsync(state.Invoker, cancellationToken), (Attempt: attempt, Invoker: (HttpMessageInvoker)upgradeInvoker));
             if (response is null) return;
             context.Response.StatusCode = (int)response.StatusCode;
             ProxyHeaders.CopyUpgradeResponseHeaders(response, context.Response);
@@ -86,7 +87,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     /// allows; each attempt goes through its destination's breaker and timeout. Null when the gateway answered.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
-        Func<ResilienceContext, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
+        Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
     {
         var context = attempt.Context;
         var route = attempt.Route;
@@ -100,7 +101,9 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
                 var destination = attempt.NextDestination();
                 try
                 {
-                    return await destination.Resilience.ExecuteAsync(send, resilience, state);
+                    return destination.IsCircuitClosed
+                        ? await SendOnClosedCircuitAsync(destination, route.Timeout, send, state, aborted)
+                        : await destination.Resilience.ExecuteAsync(static (ctx, s) => s.Send(ctx.CancellationToken, s.State), resilience, (Send: send, State: state));
                 }
                 catch (HttpRequestException e) when (retry < _maxRetryAttempts && attempt.CanRetry(e))
                 {
@@ -141,6 +144,55 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         }
 
         return null;
+    }
+
+    /// <summary>An attempt while the destination's circuit is closed, without the pipeline's execution machinery
+    /// (an async step per strategy, about 5 µs of CPU a request): a closed breaker lets every attempt through and only
+    /// records its outcome, so the attempt runs here under the route's timeout, as the timeout strategy would run it,
+    /// and its outcome goes through the same pipeline afterwards, where it completes at once. A failure counts and
+    /// opens the circuit exactly as it would have inside; an outcome that arrives after another attempt opened the
+    /// circuit is not counted, as the breaker ignores those too.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<TResponse> SendOnClosedCircuitAsync<TResponse, TState>(DestinationState destination,
+        TimeSpan timeout, Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state, CancellationToken aborted)
+    {
+        TResponse response;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                response = await send(deadline.Token, state);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested)
+            {
+                throw new TimeoutRejectedException($"The operation didn't complete within the allowed timeout of '{timeout}'.", timeout);
+            }
+        }
+        catch (Exception e)
+        {
+            await RecordAsync(destination, Outcome.FromException<TResponse>(e));
+            throw;
+        }
+
+        await RecordAsync(destination, Outcome.FromResult(response));
+        return response;
+    }
+
+    /// <summary>Runs an outcome already known through the destination's pipeline, for its breaker to count. The
+    /// context carries no attempt, so the timeout strategy stands aside.</summary>
+    private static async ValueTask RecordAsync<TResponse>(DestinationState destination, Outcome<TResponse> outcome)
+    {
+        var context = ResilienceContextPool.Shared.Get();
+        try
+        {
+            await destination.Resilience.ExecuteOutcomeAsync(static (_, known) => ValueTask.FromResult(known), context, outcome);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     /// <summary>Writes the body as it arrives and flushes only before waiting for more, so a response that came
