@@ -159,15 +159,21 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         TResponse response;
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            deadline.CancelAfter(timeout);
+            var deadline = AttemptDeadlines.Start(timeout);
             try
             {
-                response = await send(deadline.Token, state);
+                using (aborted.UnsafeRegister(static deadline => ((CancellationTokenSource)deadline!).Cancel(), deadline))
+                {
+                    response = await send(deadline.Token, state);
+                }
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested)
             {
                 throw new TimeoutRejectedException($"The operation didn't complete within the allowed timeout of '{timeout}'.", timeout);
+            }
+            finally
+            {
+                AttemptDeadlines.Return(deadline);
             }
         }
         catch (Exception e)
