@@ -92,8 +92,6 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         var context = attempt.Context;
         var route = attempt.Route;
         var aborted = context.RequestAborted;
-        var resilience = ResilienceContextPool.Shared.Get(aborted);
-        resilience.Properties.Set(ForwardAttempt.Key, attempt);
         try
         {
             for (var retry = 0; ; retry++)
@@ -103,7 +101,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
                 {
                     return destination.IsCircuitClosed
                         ? await SendOnClosedCircuitAsync(destination, route.Timeout, send, state, aborted)
-                        : await destination.Resilience.ExecuteAsync(static (ctx, s) => s.Send(ctx.CancellationToken, s.State), resilience, (Send: send, State: state));
+                        : await SendThroughPipelineAsync(attempt, destination, send, state, aborted);
                 }
                 catch (HttpRequestException e) when (retry < _maxRetryAttempts && attempt.CanRetry(e))
                 {
@@ -138,12 +136,25 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
             await GatewayProblems.WriteAsync(context, StatusCodes.Status502BadGateway, "bad-gateway",
                 "The service could not be reached.", $"Cluster '{route.Cluster.Id}': {e.HttpRequestError}.");
         }
+
+        return null;
+    }
+
+    /// <summary>An attempt through the destination's whole pipeline: the breaker decides whether it goes (open:
+    /// refused; half-open: the one probe) and the timeout strategy times it with the route's timeout.</summary>
+    private static async ValueTask<TResponse> SendThroughPipelineAsync<TResponse, TState>(ForwardAttempt attempt,
+        DestinationState destination, Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state, CancellationToken aborted)
+    {
+        var resilience = ResilienceContextPool.Shared.Get(aborted);
+        resilience.Properties.Set(ForwardAttempt.Key, attempt);
+        try
+        {
+            return await destination.Resilience.ExecuteAsync(static (ctx, s) => s.Send(ctx.CancellationToken, s.State), resilience, (Send: send, State: state));
+        }
         finally
         {
             ResilienceContextPool.Shared.Return(resilience);
         }
-
-        return null;
     }
 
     /// <summary>An attempt while the destination's circuit is closed, without the pipeline's execution machinery
