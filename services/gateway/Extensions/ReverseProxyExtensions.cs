@@ -37,6 +37,7 @@ public static class ReverseProxyExtensions
             sockets.UnsafePreferInlineScheduling = true;
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
+        builder.Services.AddHostedService<RedisConnectionWarmup>();
 
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
