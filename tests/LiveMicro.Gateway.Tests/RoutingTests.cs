@@ -106,6 +106,31 @@ public sealed class RoutingTests(GatewayFixture fixture)
         Assert.Equal(size, total);
     }
 
+    [Fact]
+    public async Task An_upload_of_unknown_length_streams_through_chunked()
+    {
+        const int size = 3 * 1024 * 1024 + 17;
+        var upload = new StreamContent(new RepeatingStream(size));
+
+        var response = await fixture.Gateway.PostAsync("/api/streams", upload);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(size, (await response.ReadJsonAsync())["bodyLength"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_HEAD_request_gets_the_headers_and_no_body_and_the_gateway_does_not_wait_for_one()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var head = await fixture.Gateway.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/users/1"), timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("application/json", head.Content.Headers.ContentType?.MediaType);
+        Assert.Single(head.Headers.GetValues("X-Instance"));
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(timeout.Token));
+        Assert.Equal("user", await fixture.ServiceBehindAsync("/api/users/1"));
+    }
+
     /// <summary>A body produced as it is read, so the test itself never holds it in memory.</summary>
     private sealed class RepeatingStream(long length) : Stream
     {

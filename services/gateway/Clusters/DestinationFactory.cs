@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using LiveMicro.Gateway.Configuration;
 using LiveMicro.Gateway.Forwarding;
+using LiveMicro.Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -11,7 +12,7 @@ namespace LiveMicro.Gateway.Clusters;
 /// <summary>Makes the state of a destination once per address, so a destination listed again by discovery (or
 /// both statically and in etcd) keeps its breaker and health instead of starting afresh. Its resilience pipeline is
 /// built here once: the breaker around the timeout of one attempt (the route's, read from the attempt).</summary>
-public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, ILogger<DestinationFactory> logger)
+public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, TimeProvider time, ILogger<DestinationFactory> logger)
 {
     private readonly ConcurrentDictionary<string, DestinationState> _byAddress = new(StringComparer.OrdinalIgnoreCase);
 
@@ -22,8 +23,8 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
     {
         var breaker = options.Value.CircuitBreaker;
         var circuit = new CircuitBreakerStateProvider();
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = breaker.FailureRatio,
                 MinimumThroughput = breaker.MinimumThroughput,
@@ -54,15 +55,18 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
                     args.Context.Properties.TryGetValue(ForwardAttempt.Key, out var attempt) ? attempt.Route.Timeout : Timeout.InfiniteTimeSpan),
             })
             .Build();
-        return new DestinationState(name, address, pipeline, circuit);
+        var connections = new UpstreamConnectionPool(new Uri(address), new UpstreamConnectionSettings(options.Value.ConnectTimeout,
+            options.Value.PooledConnectionLifetime, options.Value.PooledConnectionIdleTimeout), time);
+        return new DestinationState(name, address, connections, pipeline, circuit);
     }
 
     /// <summary>What counts against a destination: it could not be reached, did not answer in time, or answered
     /// with a server error. A 4xx is the client's fault and says nothing about the destination.</summary>
-    private static bool IsFailure(Outcome<HttpResponseMessage> outcome) => outcome switch
+    private static bool IsFailure(Outcome<object> outcome) => outcome switch
     {
         { Exception: HttpRequestException or TimeoutRejectedException } => true,
-        { Result: { } response } => (int)response.StatusCode >= 500,
+        { Result: UpstreamConnection connection } => connection.Head.StatusCode >= 500,
+        { Result: HttpResponseMessage upgrade } => (int)upgrade.StatusCode >= 500,
         _ => false,
     };
 

@@ -19,6 +19,11 @@ public sealed class ResilienceOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Idle pooled connections are closed after this, before a destination's own keep-alive timeout
+    /// would close them under a request.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Further attempts, each at another destination where there is one, for idempotent requests that
     /// could not connect.</summary>
     [Range(0, 5)]

@@ -8,6 +8,7 @@ using LiveMicro.Gateway.RateLimiting;
 using LiveMicro.Gateway.Routing;
 using LiveMicro.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace LiveMicro.Gateway.Extensions;
@@ -26,8 +27,18 @@ public static class ReverseProxyExtensions
                 "Every RateLimits:Policies entry needs a positive PermitLimit and Window.");
         // the destination decides how large a body it takes; the gateway streams, so it needs no limit of its own
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        // Kestrel runs a request on the socket thread that read it instead of handing it to the thread pool (see
+        // InlineSocketCompletions): the proxy path never blocks, it awaits, and on a busy core the hand-off cost more
+        // than the work. bench/gateway: 25 µs of kernel time per request inline against 31 with the hand-off.
+        // Kestrel also reads straight into a buffer instead of peeking for a byte first: one receive call fewer per
+        // request, for a 4 KiB buffer held by each idle keep-alive connection.
+        builder.Services.Configure<SocketTransportOptions>(sockets =>
+        {
+            sockets.UnsafePreferInlineScheduling = true;
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
+        });
+        builder.Services.AddHostedService<RedisConnectionWarmup>();
 
-        builder.Services.AddSingleton<ForwarderHttpInvoker>();
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
         builder.Services.AddSingleton<DestinationFactory>();

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Http.Headers;
+using LiveMicro.Gateway.Upstream;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -46,46 +48,82 @@ internal static class ProxyHeaders
         [HeaderNames.Allow] = Role.Content,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
-    public static void CopyRequestHeaders(HttpContext context, HttpRequestMessage request, bool isUpgrade)
+    /// <summary>The request line and head for a destination reached over <see cref="UpstreamConnectionPool"/>: the
+    /// client's path and query under the destination's base path, its end-to-end headers, the framing of its body
+    /// (its own Content-Length, else chunked) and the gateway's X-Forwarded-* and request id.</summary>
+    public static void WriteRequestHead(HttpContext context, IBufferWriter<byte> writer, UpstreamConnectionPool destination, bool hasBody)
+    {
+        var request = context.Request;
+        RequestHeadWriter.WriteRequestLine(writer, request.Method, destination.BasePath, request.Path.ToUriComponent(), request.QueryString.ToUriComponent());
+        RequestHeadWriter.WriteField(writer, HeaderNames.Host, destination.Authority);
+        var headers = request.Headers;
+        var connection = headers.Connection;
+        foreach (var (name, values) in headers)
+        {
+            if (!ForwardsRequestHeader(name, connection, isUpgrade: false, hasBody)) continue;
+            if (name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)) continue;
+            RequestHeadWriter.WriteField(writer, name, values,
+                name.Equals(HeaderNames.Cookie, StringComparison.OrdinalIgnoreCase) ? "; " : ", ");
+        }
+
+        if (hasBody)
+        {
+            if (request.ContentLength is { } length) RequestHeadWriter.WriteField(writer, "Content-Length"u8, length);
+            else RequestHeadWriter.WriteField(writer, HeaderNames.TransferEncoding, "chunked");
+        }
+
+        if (ForwardedForOf(context) is { } forwardedFor) RequestHeadWriter.WriteField(writer, ForwardedFor, forwardedFor);
+        RequestHeadWriter.WriteField(writer, ForwardedProto, request.Scheme);
+        if (request.Host.HasValue) RequestHeadWriter.WriteField(writer, ForwardedHost, request.Host.Value);
+        RequestHeadWriter.WriteField(writer, RequestId, RequestIdOf(context));
+        RequestHeadWriter.WriteEnd(writer);
+    }
+
+    /// <summary>A WebSocket upgrade's headers, its handshake included.</summary>
+    public static void CopyUpgradeRequestHeaders(HttpContext context, HttpRequestMessage request)
     {
         var headers = context.Request.Headers;
         var connection = headers.Connection;
         foreach (var (name, values) in headers)
         {
-            var role = RoleOf(name);
-            if (role is Role.HopByHop || (role is Role.UpgradeHandshake && !isUpgrade) || role is Role.ReplacedByGateway) continue;
-            if (role is not Role.UpgradeHandshake && connection.Count > 0 && IsListedIn(connection, name)) continue;
-            if (role is Role.Content)
-            {
-                if (request.Content is { } content) Add(content.Headers, name, values);
-            }
-            else
-            {
-                Add(request.Headers, name, values);
-            }
+            if (!ForwardsRequestHeader(name, connection, isUpgrade: true, hasBody: false)) continue;
+            if (values.Count == 1) request.Headers.TryAddWithoutValidation(name, values.ToString());
+            else request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
 
-        if (isUpgrade)
-        {
-            // 'Connection: keep-alive, Upgrade' from browsers has to arrive as exactly what the destination expects
-            request.Headers.Connection.Clear();
-            request.Headers.TryAddWithoutValidation(HeaderNames.Connection, "Upgrade");
-        }
-
-        var remoteAddress = context.Connection.RemoteIpAddress;
-        if (remoteAddress is not null)
-        {
-            // IPAddress keeps its string once made, and Kestrel keeps the address for the connection's life
-            request.Headers.TryAddWithoutValidation(ForwardedFor,
-                remoteAddress.IsIPv4MappedToIPv6 ? remoteAddress.MapToIPv4().ToString() : remoteAddress.ToString());
-        }
-
+        // 'Connection: keep-alive, Upgrade' from browsers has to arrive as exactly what the destination expects
+        request.Headers.Connection.Clear();
+        request.Headers.TryAddWithoutValidation(HeaderNames.Connection, "Upgrade");
+        if (ForwardedForOf(context) is { } forwardedFor) request.Headers.TryAddWithoutValidation(ForwardedFor, forwardedFor);
         request.Headers.TryAddWithoutValidation(ForwardedProto, context.Request.Scheme);
         if (context.Request.Host.HasValue) request.Headers.TryAddWithoutValidation(ForwardedHost, context.Request.Host.Value);
         request.Headers.TryAddWithoutValidation(RequestId, RequestIdOf(context));
     }
 
-    public static void CopyResponseHeaders(HttpResponseMessage response, HttpResponse target)
+    /// <summary>The end-to-end headers of a response read by an <see cref="UpstreamConnection"/>; Kestrel writes its
+    /// own framing, from the Content-Length given here or else chunked.</summary>
+    public static void CopyResponseHeaders(UpstreamConnection connection, HttpResponse target)
+    {
+        var head = connection.Head;
+        var headers = target.Headers;
+        var connectionValue = head.ConnectionField >= 0 ? connection.FieldValueBytes(head.ConnectionField) : default;
+        for (var i = 0; i < head.FieldCount; i++)
+        {
+            var name = connection.FieldName(i);
+            var role = RoleOf(name);
+            if (role is Role.HopByHop or Role.UpgradeHandshake) continue;
+            if (!connectionValue.IsEmpty && ResponseHeadParser.ListsToken(connectionValue, connection.FieldNameBytes(i))) continue;
+            if (name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)) continue;
+            var value = connection.FieldValue(i);
+            headers[name] = headers.TryGetValue(name, out var earlier) ? StringValues.Concat(earlier, value) : new StringValues(value);
+        }
+
+        if (head.ContentLength >= 0 && !head.HasTransferEncoding && head.StatusCode is >= 200 and not 204 and not 304)
+            target.ContentLength = head.ContentLength;
+        headers[RequestId] = RequestIdOf(target.HttpContext);
+    }
+
+    public static void CopyUpgradeResponseHeaders(HttpResponseMessage response, HttpResponse target)
     {
         var isUpgrade = response.StatusCode == HttpStatusCode.SwitchingProtocols;
         var connection = response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connectionValues)
@@ -112,16 +150,24 @@ internal static class ProxyHeaders
         }
     }
 
+    private static bool ForwardsRequestHeader(string name, StringValues connection, bool isUpgrade, bool hasBody)
+    {
+        var role = RoleOf(name);
+        if (role is Role.HopByHop or Role.ReplacedByGateway || (role is Role.UpgradeHandshake && !isUpgrade)) return false;
+        if (role is not Role.UpgradeHandshake && connection.Count > 0 && IsListedIn(connection, name)) return false;
+        return role is not Role.Content || hasBody;
+    }
+
+    // IPAddress keeps its string once made, and Kestrel keeps the address for the connection's life
+    private static string? ForwardedForOf(HttpContext context) =>
+        context.Connection.RemoteIpAddress is not { } address ? null
+        : address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString()
+        : address.ToString();
+
     private static Role? RoleOf(string name) =>
         Roles.TryGetValue(name, out var role) ? role
         : name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) ? Role.Content
         : null;
-
-    private static void Add(HttpHeaders target, string name, StringValues values)
-    {
-        if (values.Count == 1) target.TryAddWithoutValidation(name, values.ToString());
-        else target.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-    }
 
     /// <summary>Headers a sender names in its Connection header are hop-by-hop too.</summary>
     private static bool IsListedIn(StringValues connection, string name)

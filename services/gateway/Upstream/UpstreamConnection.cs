@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace LiveMicro.Gateway.Upstream;
+
+/// <summary>One keep-alive HTTP/1.1 connection to a destination, used by one request at a time. It sends a request
+/// head (and body) and reads the response head into its own buffer, then hands out the body as it arrives, framing
+/// taken off; it can be used again only when that body was read to its end. Failures surface as
+/// <see cref="HttpRequestException"/> with the same <see cref="HttpRequestError"/> SocketsHttpHandler would give,
+/// cancellation as <see cref="OperationCanceledException"/>.</summary>
+public sealed class UpstreamConnection : IDisposable
+{
+    /// <summary>Holds a typical response whole and a streamed body in pieces the size of a socket read.</summary>
+    private const int BufferSize = 16 * 1024;
+
+    private readonly Stream _stream;
+    private readonly ChunkedBodyDecoder _chunked = new();
+    private byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+    private int _start;
+    private int _end;
+    private int _headStart;
+    private BodyFraming _framing;
+    private long _bodyRemaining;
+    private bool _bodyComplete;
+    private int _responses;
+    // the strings of the last response's fields, by position: a destination repeats its headers, so most are reused
+    private string?[] _names = new string?[16];
+    private string?[] _values = new string?[16];
+
+    private UpstreamConnection(Stream stream, long createdAt)
+    {
+        _stream = stream;
+        CreatedAt = createdAt;
+    }
+
+    /// <summary>The request head is written here before it is sent; also the framing of a chunked request body.</summary>
+    public ArrayBufferWriter<byte> Output { get; } = new(1024);
+
+    public ResponseHeadParser Head { get; } = new();
+
+    public long CreatedAt { get; }
+
+    /// <summary>When the connection went back to its pool.</summary>
+    public long IdleSince { get; private set; }
+
+    /// <summary>A response was read on this connection before: the destination may have closed it while it idled.</summary>
+    public bool IsReused => _responses > 0;
+
+    /// <summary>Part of the response to the current request arrived: the destination saw the request.</summary>
+    public bool HasReceivedResponse { get; private set; }
+
+    public bool IsBodyComplete => _bodyComplete;
+
+    /// <summary>The response was read to its end and the destination keeps the connection open.</summary>
+    public bool CanBeReused =>
+        _bodyComplete && !Head.ClosesConnection && _framing != BodyFraming.UntilClose && _start == _end;
+
+    /// <summary>Connects within <paramref name="connectTimeout"/>, over TLS when <paramref name="tlsHost"/> is set. A
+    /// failure is a <see cref="HttpRequestError.ConnectionError"/>: the destination saw nothing.</summary>
+    public static async ValueTask<UpstreamConnection> ConnectAsync(EndPoint endPoint, string? tlsHost, TimeSpan connectTimeout,
+        long now, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(connectTimeout);
+        try
+        {
+            await socket.ConnectAsync(endPoint, deadline.Token);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (tlsHost is not null)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = tlsHost }, deadline.Token);
+                stream = tls;
+            }
+
+            return new UpstreamConnection(stream, now);
+        }
+        catch (Exception e)
+        {
+            socket.Dispose();
+            if (cancellationToken.IsCancellationRequested) throw;
+            if (e is OperationCanceledException)
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Connecting to {endPoint} timed out after {connectTimeout}.", new TimeoutException());
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {endPoint}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Sends what was written to <see cref="Output"/> and clears it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendOutputAsync(CancellationToken cancellationToken)
+    {
+        await SendAsync(Output.WrittenMemory, cancellationToken);
+        Output.ResetWrittenCount();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stream.WriteAsync(bytes, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw new HttpRequestException(HttpRequestError.Unknown, $"Sending the request failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads the next final response head (interim 1xx responses are passed over) into <see cref="Head"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ReadHeadAsync(bool isHeadRequest, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (Head.TryParse(_buffer.AsSpan(_start, _end - _start), out var headLength))
+            {
+                _headStart = _start;
+                _start += headLength;
+                if (Head.StatusCode is >= 100 and < 200 && Head.StatusCode != 101) continue;
+                if (Head.StatusCode == 101) throw new HttpRequestException(HttpRequestError.InvalidResponse, "The destination switched protocols unasked.");
+                StartBody(isHeadRequest);
+                return;
+            }
+
+            Compact();
+            // a head longer than the buffer and still under the limit is kept whole in a larger one
+            if (_end == _buffer.Length) Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, ResponseHeadParser.MaxHeadLength + BufferSize));
+
+            if (await ReceiveAsync(cancellationToken) == 0)
+                throw new HttpRequestException(HttpRequestError.ResponseEnded, "The destination closed the connection before its response head ended.");
+        }
+    }
+
+    /// <summary>A field's name of the head just read, as a string; valid until the body is read.</summary>
+    public string FieldName(int index) => Cached(ref _names, index, FieldNameBytes(index));
+
+    public string FieldValue(int index) => Cached(ref _values, index, FieldValueBytes(index));
+
+    public ReadOnlySpan<byte> FieldNameBytes(int index)
+    {
+        var field = Head.Fields[index];
+        return _buffer.AsSpan(_headStart + field.NameStart, field.NameLength);
+    }
+
+    public ReadOnlySpan<byte> FieldValueBytes(int index)
+    {
+        var field = Head.Fields[index];
+        return _buffer.AsSpan(_headStart + field.ValueStart, field.ValueLength);
+    }
+
+    /// <summary>The body bytes already received, framing taken off, without waiting for more; false when there are
+    /// none. The memory is valid until the next call.</summary>
+    public bool TryReadBody(out ReadOnlyMemory<byte> data)
+    {
+        data = default;
+        while (!_bodyComplete && _start < _end)
+        {
+            switch (_framing)
+            {
+                case BodyFraming.ContentLength:
+                    var length = (int)Math.Min(_bodyRemaining, _end - _start);
+                    data = _buffer.AsMemory(_start, length);
+                    _start += length;
+                    _bodyRemaining -= length;
+                    _bodyComplete = _bodyRemaining == 0;
+                    return true;
+                case BodyFraming.Chunked:
+                    int consumed, offset, count;
+                    try
+                    {
+                        consumed = _chunked.Decode(_buffer.AsSpan(_start, _end - _start), out offset, out count);
+                    }
+                    catch (UpstreamProtocolException e)
+                    {
+                        throw new HttpRequestException(HttpRequestError.InvalidResponse, e.Message, e);
+                    }
+
+                    data = _buffer.AsMemory(_start + offset, count);
+                    _start += consumed;
+                    _bodyComplete = _chunked.IsComplete;
+                    if (count > 0) return true;
+                    break;
+                default:
+                    data = _buffer.AsMemory(_start, _end - _start);
+                    _start = _end;
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits for more of the body. The end of the stream ends a body read until close; any other body it
+    /// cuts short.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ReceiveBodyAsync(CancellationToken cancellationToken)
+    {
+        Compact();
+        if (await ReceiveAsync(cancellationToken) > 0) return;
+        if (_framing != BodyFraming.UntilClose)
+            throw new HttpRequestException(HttpRequestError.ResponseEnded, "The destination closed the connection before the response body ended.");
+        _bodyComplete = true;
+    }
+
+    /// <summary>Marks the connection idle, its response read to the end, ready for the next request.</summary>
+    public void BecomeIdle(long now)
+    {
+        IdleSince = now;
+        HasReceivedResponse = false;
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    private void StartBody(bool isHeadRequest)
+    {
+        _responses++;
+        _framing = Head.FramingFor(isHeadRequest);
+        _bodyRemaining = Head.ContentLength;
+        _bodyComplete = _framing == BodyFraming.None;
+        if (_framing == BodyFraming.Chunked) _chunked.Reset();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        int received;
+        try
+        {
+            received = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            throw new HttpRequestException(HttpRequestError.ResponseEnded, $"Receiving the response failed: {e.Message}", e);
+        }
+
+        _end += received;
+        if (received > 0) HasReceivedResponse = true;
+        return received;
+    }
+
+    private void Compact()
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+        else if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+    }
+
+    private static string Cached(ref string?[] cache, int index, ReadOnlySpan<byte> bytes)
+    {
+        if (index >= cache.Length) Array.Resize(ref cache, Math.Max(index + 1, cache.Length * 2));
+        if (cache[index] is { } last && last.Length == bytes.Length && Ascii.Equals(bytes, last)) return last;
+        return cache[index] = Encoding.Latin1.GetString(bytes);
+    }
+}
