@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Threading.RateLimiting;
 using LiveMicro.Gateway.Forwarding;
 using LiveMicro.Gateway.RateLimiting;
 using LiveMicro.ServiceDefaults.ProblemDetails;
@@ -22,7 +23,17 @@ internal sealed class ReverseProxyMiddleware(RequestDelegate next, ProxyRouteTab
         var route = routes.Match(path, request.Method, out var pathMatched);
         if (route is null) return pathMatched ? MethodNotAllowedAsync(context, path) : next(context);
         if (!route.RequiresUser && route.RateLimiter is null) return forwarder.ForwardAsync(context, route);
+        if (!route.RequiresUser && !CarriesCredentials(request)) return AdmitAnonymousAndForward(context, route, route.RateLimiter!);
         return AdmitAndForwardAsync(context, route);
+    }
+
+    /// <summary>An anonymous caller on a rate-limited route, without an async step of its own: the limiters are fixed
+    /// windows, whose permits are spent when acquired and never given back, so the lease holds nothing to keep until
+    /// the response is done.</summary>
+    private Task AdmitAnonymousAndForward(HttpContext context, ProxyRoute route, PartitionedRateLimiter<RateLimitClient> limiter)
+    {
+        using var lease = limiter.AttemptAcquire(RateLimitClient.Of(null, context));
+        return lease.IsAcquired ? forwarder.ForwardAsync(context, route) : RouteRateLimiters.RejectAsync(context, lease);
     }
 
     private async Task AdmitAndForwardAsync(HttpContext context, ProxyRoute route)
