@@ -99,6 +99,34 @@ public sealed class ResilienceTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_destination_that_answers_what_is_not_http_gives_502()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var garbage = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            var request = new byte[4096];
+            await socket.ReceiveAsync(request);
+            await socket.SendAsync("SSH-2.0-OpenSSH_9.2\r\n\r\n"u8.ToArray());
+        });
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
+        {
+            ["Discovery:Etcd:Endpoint"] = "",
+            ["ReverseProxy:Clusters:live:Destinations:live-1:Address"] = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}",
+            ["ReverseProxy:Clusters:live:HealthCheck:Active:Enabled"] = "false",
+        });
+        await using var _ = app;
+        using var gateway = new HttpClient { BaseAddress = url };
+
+        var problem = await (await gateway.GetAsync("/api/rooms/1")).AssertProblemAsync(HttpStatusCode.BadGateway);
+
+        Assert.EndsWith("/bad-gateway", problem["type"]!.GetValue<string>());
+        Assert.Contains("InvalidResponse", problem["detail"]!.GetValue<string>());
+        await garbage;
+    }
+
+    [Fact]
     public async Task With_etcd_down_at_start_the_gateway_warns_and_routes_to_its_static_destinations()
     {
         var logs = new CapturedLogs();

@@ -117,7 +117,7 @@ public sealed class UpstreamConnection : IDisposable
     {
         while (true)
         {
-            if (Head.TryParse(_buffer.AsSpan(_start, _end - _start), out var headLength))
+            if (TryParseHead(out var headLength))
             {
                 _headStart = _start;
                 _start += headLength;
@@ -177,7 +177,7 @@ public sealed class UpstreamConnection : IDisposable
                     }
                     catch (UpstreamProtocolException e)
                     {
-                        throw new HttpRequestException(HttpRequestError.InvalidResponse, e.Message, e);
+                        throw InvalidResponse(e);
                     }
 
                     data = _buffer.AsMemory(_start + offset, count);
@@ -215,6 +215,23 @@ public sealed class UpstreamConnection : IDisposable
     }
 
     public void Dispose() => _stream.Dispose();
+
+    private bool TryParseHead(out int headLength)
+    {
+        try
+        {
+            return Head.TryParse(_buffer.AsSpan(_start, _end - _start), out headLength);
+        }
+        catch (UpstreamProtocolException e)
+        {
+            throw InvalidResponse(e);
+        }
+    }
+
+    /// <summary>What the destination sent is not HTTP/1.1 as the gateway reads it: the forwarder answers 502 for it,
+    /// as for any other upstream failure.</summary>
+    private static HttpRequestException InvalidResponse(UpstreamProtocolException e) =>
+        new(HttpRequestError.InvalidResponse, e.Message, e);
 
     private void StartBody(bool isHeadRequest)
     {
