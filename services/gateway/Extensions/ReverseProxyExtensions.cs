@@ -1,4 +1,5 @@
 using LiveMicro.Discovery;
+using LiveMicro.Gateway.Connections;
 using LiveMicro.Gateway.Clusters;
 using LiveMicro.Gateway.Configuration;
 using LiveMicro.Gateway.Discovery;
@@ -38,6 +39,16 @@ public static class ReverseProxyExtensions
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
         builder.Services.AddHostedService<RedisConnectionWarmup>();
+        if (builder.Configuration.GetValue("DirectForwarding:Enabled", true))
+        {
+            builder.Services.AddSingleton<DirectForwarding>();
+            builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+            {
+                var direct = listen.ApplicationServices.GetRequiredService<DirectForwarding>();
+                listen.Use(next => connection => direct.OnConnectionAsync(connection, next));
+            }));
+        }
+
 
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();

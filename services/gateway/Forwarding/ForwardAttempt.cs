@@ -13,25 +13,34 @@ internal sealed class NoHealthyDestinationException(string clusterId)
     : Exception($"No destination of cluster '{clusterId}' is healthy.");
 
 /// <summary>One client request on its way to a destination; each retry picks a destination anew, avoiding the one
-/// that just failed, and sends the request again with the same (not yet read) body.</summary>
-internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
+/// that just failed, and sends the request again with the same (not yet read) body. Subclasses say where the request
+/// comes from: Kestrel's <see cref="HttpContext"/>, or a head read straight off the connection.</summary>
+internal abstract class ForwardAttempt
 {
     /// <summary>How a destination's resilience pipeline finds the attempt it runs (for the route's timeout).</summary>
     public static readonly ResiliencePropertyKey<ForwardAttempt> Key = new("livemicro.gateway.forward-attempt");
 
     private bool _bodyStarted;
 
+    protected ForwardAttempt(ProxyRoute route) => Route = route;
+
     public DestinationState? Destination { get; private set; }
 
-    public HttpContext Context => context;
+    public ProxyRoute Route { get; private set; }
 
-    public ProxyRoute Route => route;
+    public abstract string Method { get; }
+
+    /// <summary>Cancelled when the client went away.</summary>
+    public abstract CancellationToken Aborted { get; }
+
+    /// <summary>Whether the request has a body to forward.</summary>
+    protected abstract bool HasBody { get; }
 
     /// <summary>Only a request the destination cannot have seen is retried: idempotent, failed while connecting,
     /// and its body not started.</summary>
     public bool CanRetry(HttpRequestException exception) =>
         exception.HttpRequestError == HttpRequestError.ConnectionError &&
-        IsIdempotent(context.Request.Method) &&
+        IsIdempotent(Method) &&
         !_bodyStarted;
 
     /// <summary>Moves to the next destination (another than the last where there is one); its breaker may still
@@ -39,7 +48,7 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
     public DestinationState NextDestination()
     {
         var previous = Destination;
-        var destination = route.Cluster.PickDestination(avoid: previous) ?? throw new NoHealthyDestinationException(route.Cluster.Id);
+        var destination = Route.Cluster.PickDestination(avoid: previous) ?? throw new NoHealthyDestinationException(Route.Cluster.Id);
         previous?.RequestEnded();
         destination.RequestStarted();
         Destination = destination;
@@ -53,22 +62,21 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
     public async ValueTask<UpstreamConnection> SendAsync(CancellationToken cancellationToken)
     {
         var pool = Destination!.Connections;
-        var request = context.Request;
-        var hasBody = HasBody(context);
+        var hasBody = HasBody;
         while (true)
         {
             var connection = await pool.RentAsync(cancellationToken);
             try
             {
-                ProxyHeaders.WriteRequestHead(context, connection.Output, pool, hasBody);
+                WriteRequestHead(connection.Output, pool);
                 await connection.SendOutputAsync(cancellationToken);
                 if (hasBody)
                 {
                     _bodyStarted = true;
-                    await SendBodyAsync(connection, chunked: request.ContentLength is null, cancellationToken);
+                    await SendBodyAsync(connection, cancellationToken);
                 }
 
-                await connection.ReadHeadAsync(HttpMethods.IsHead(request.Method), cancellationToken);
+                await connection.ReadHeadAsync(HttpMethods.IsHead(Method), cancellationToken);
                 return connection;
             }
             catch (HttpRequestException) when (connection.IsReused && !connection.HasReceivedResponse && !_bodyStarted)
@@ -82,6 +90,52 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
             }
         }
     }
+
+    /// <summary>The gateway's own answer, problem+json, when the request could not be forwarded and nothing of a
+    /// response was sent yet.</summary>
+    public abstract Task AnswerProblemAsync(int status, string slug, string title, string? detail, TimeSpan? retryAfter);
+
+    /// <summary>Ends the destination's count of active requests once the response is done.</summary>
+    public void Complete()
+    {
+        Destination?.RequestEnded();
+        Destination = null;
+    }
+
+    /// <summary>The request line and head for <paramref name="destination"/>.</summary>
+    protected abstract void WriteRequestHead(IBufferWriter<byte> writer, UpstreamConnectionPool destination);
+
+    protected virtual Task SendBodyAsync(UpstreamConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Starts over for another request of the same client (an attempt is reused along a connection).</summary>
+    protected void Restart(ProxyRoute route)
+    {
+        Route = route;
+        Destination = null;
+        _bodyStarted = false;
+    }
+
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||
+        HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
+}
+
+/// <summary>A request Kestrel parsed, forwarded from its <see cref="HttpContext"/>.</summary>
+internal sealed class ContextForwardAttempt(HttpContext context, ProxyRoute route) : ForwardAttempt(route)
+{
+    public HttpContext Context => context;
+
+    public override string Method => context.Request.Method;
+
+    public override CancellationToken Aborted => context.RequestAborted;
+
+    protected override bool HasBody => context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
+
+    protected override void WriteRequestHead(IBufferWriter<byte> writer, UpstreamConnectionPool destination) =>
+        ProxyHeaders.WriteRequestHead(context, writer, destination, HasBody);
+
+    public override Task AnswerProblemAsync(int status, string slug, string title, string? detail, TimeSpan? retryAfter) =>
+        GatewayProblems.WriteAsync(context, status, slug, title, detail, retryAfter);
 
     /// <summary>Sends a WebSocket upgrade through SocketsHttpHandler, whose answered upgrade becomes the tunnel's
     /// stream. An upgrade has no body.</summary>
@@ -99,13 +153,11 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
         return new(invoker.SendAsync(request, cancellationToken));
     }
 
-    /// <summary>Ends the destination's count of active requests once the response is done.</summary>
-    public void Complete() => Destination?.RequestEnded();
-
     /// <summary>The client's body as it arrives, nothing buffered beyond what Kestrel holds: a body of known
     /// length as is, any other in chunks.</summary>
-    private async Task SendBodyAsync(UpstreamConnection connection, bool chunked, CancellationToken cancellationToken)
+    protected override async Task SendBodyAsync(UpstreamConnection connection, CancellationToken cancellationToken)
     {
+        var chunked = context.Request.ContentLength is null;
         var body = context.Request.BodyReader;
         while (true)
         {
@@ -134,13 +186,4 @@ internal sealed class ForwardAttempt(HttpContext context, ProxyRoute route)
         RequestHeadWriter.WriteLastChunk(connection.Output);
         await connection.SendOutputAsync(cancellationToken);
     }
-
-    /// <summary>Whether the request has a body to forward (Kestrel knows from Content-Length and
-    /// Transfer-Encoding).</summary>
-    public static bool HasBody(HttpContext context) =>
-        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? context.Request.ContentLength > 0;
-
-    private static bool IsIdempotent(string method) =>
-        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||
-        HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
 }

@@ -28,7 +28,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
 
     private async Task ForwardHttpAsync(HttpContext context, ProxyRoute route)
     {
-        var attempt = new ForwardAttempt(context, route);
+        var attempt = new ContextForwardAttempt(context, route);
         UpstreamConnection? connection = null;
         try
         {
@@ -53,7 +53,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
 
     private async Task ForwardUpgradeAsync(HttpContext context, ProxyRoute route, IHttpUpgradeFeature upgrade)
     {
-        var attempt = new ForwardAttempt(context, route);
+        var attempt = new ContextForwardAttempt(context, route);
         try
         {
             using var response = await SendAsync(attempt,
@@ -86,12 +86,11 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     /// <summary>Retries (at another destination where there is one) only what <see cref="ForwardAttempt.CanRetry"/>
     /// allows; each attempt goes through its destination's breaker and timeout. Null when the gateway answered.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
+    internal async ValueTask<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
         Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
     {
-        var context = attempt.Context;
         var route = attempt.Route;
-        var aborted = context.RequestAborted;
+        var aborted = attempt.Aborted;
         try
         {
             for (var retry = 0; ; retry++)
@@ -115,26 +114,26 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         }
         catch (BrokenCircuitException e)
         {
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "circuit-open",
+            await attempt.AnswerProblemAsync(StatusCodes.Status503ServiceUnavailable, "circuit-open",
                 "The service is failing; the gateway is not sending it requests for a moment.",
                 $"Cluster '{route.Cluster.Id}'.", e.RetryAfter ?? TimeSpan.FromSeconds(1));
         }
         catch (NoHealthyDestinationException e)
         {
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no-healthy-destination",
+            await attempt.AnswerProblemAsync(StatusCodes.Status503ServiceUnavailable, "no-healthy-destination",
                 "No instance of the service is available.", e.Message, TimeSpan.FromSeconds(1));
         }
         catch (TimeoutRejectedException e)
         {
             LogUpstreamTimeout(logger, route.Id, attempt.Destination?.Address, e.Timeout);
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "upstream-timeout",
-                "The service did not answer in time.", $"Route '{route.Id}' allows {e.Timeout.TotalSeconds:0.###} s.");
+            await attempt.AnswerProblemAsync(StatusCodes.Status504GatewayTimeout, "upstream-timeout",
+                "The service did not answer in time.", $"Route '{route.Id}' allows {e.Timeout.TotalSeconds:0.###} s.", null);
         }
         catch (HttpRequestException e)
         {
             LogUpstreamFailed(logger, route.Id, attempt.Destination?.Address, e.HttpRequestError, e.Message);
-            await GatewayProblems.WriteAsync(context, StatusCodes.Status502BadGateway, "bad-gateway",
-                "The service could not be reached.", $"Cluster '{route.Cluster.Id}': {e.HttpRequestError}.");
+            await attempt.AnswerProblemAsync(StatusCodes.Status502BadGateway, "bad-gateway",
+                "The service could not be reached.", $"Cluster '{route.Cluster.Id}': {e.HttpRequestError}.", null);
         }
 
         return null;
@@ -281,7 +280,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     }
 
     [LoggerMessage(LogLevel.Error, "Route {RouteId}: forwarding failed")]
-    private static partial void LogForwardingFailed(ILogger logger, string routeId, Exception exception);
+    internal static partial void LogForwardingFailed(ILogger logger, string routeId, Exception exception);
 
     [LoggerMessage(LogLevel.Information, "Route {RouteId}: could not connect to {Destination} ({Reason}); trying again")]
     private static partial void LogRetrying(ILogger logger, string routeId, string destination, string reason);
@@ -296,5 +295,5 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     private static partial void LogUpstreamFailed(ILogger logger, string routeId, string? destination, HttpRequestError error, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Route {RouteId}: the response body broke off: {Reason}")]
-    private static partial void LogUpstreamBodyFailed(ILogger logger, string routeId, string reason);
+    internal static partial void LogUpstreamBodyFailed(ILogger logger, string routeId, string reason);
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
+using LiveMicro.Gateway.Connections;
 using LiveMicro.Gateway.Upstream;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -18,6 +20,10 @@ internal static class ProxyHeaders
     private const string ForwardedProto = "X-Forwarded-Proto";
     private const string ForwardedHost = "X-Forwarded-Host";
     private const int MaxRequestIdLength = 128;
+    private static ReadOnlySpan<byte> RequestIdBytes => "X-Request-Id"u8;
+    private static ReadOnlySpan<byte> ForwardedForBytes => "X-Forwarded-For"u8;
+    private static ReadOnlySpan<byte> ForwardedProtoBytes => "X-Forwarded-Proto"u8;
+    private static ReadOnlySpan<byte> ForwardedHostBytes => "X-Forwarded-Host"u8;
 
     private enum Role
     {
@@ -123,6 +129,68 @@ internal static class ProxyHeaders
         headers[RequestId] = RequestIdOf(target.HttpContext);
     }
 
+    /// <summary>The head for a destination of a GET read off the connection by the direct path: what
+    /// <see cref="WriteRequestHead(HttpContext, IBufferWriter{byte}, UpstreamConnectionPool, bool)"/> writes for a
+    /// request Kestrel parsed, each of the client's field lines as it came (a GET has no body, so no content
+    /// fields).</summary>
+    public static void WriteRequestHead(DirectRequestHead head, ReadOnlySpan<byte> source, IBufferWriter<byte> writer,
+        UpstreamConnectionPool destination, ReadOnlySpan<byte> forwardedFor, ReadOnlySpan<byte> requestId)
+    {
+        RequestHeadWriter.WriteRequestLine(writer, "GET"u8, destination.BasePath, source[head.Path], source[head.Query]);
+        RequestHeadWriter.WriteField(writer, HeaderNames.Host, destination.Authority);
+        foreach (var field in head.Fields)
+        {
+            var name = source.Slice(field.NameStart, field.NameLength);
+            if (RoleOf(name) is not null) continue;
+            RequestHeadWriter.WriteField(writer, name, source.Slice(field.ValueStart, field.ValueLength));
+        }
+
+        RequestHeadWriter.WriteField(writer, ForwardedForBytes, forwardedFor);
+        RequestHeadWriter.WriteField(writer, ForwardedProtoBytes, "http"u8);
+        var host = head.Fields[head.HostField];
+        RequestHeadWriter.WriteField(writer, ForwardedHostBytes, source.Slice(host.ValueStart, host.ValueLength));
+        RequestHeadWriter.WriteField(writer, RequestIdBytes, requestId);
+        RequestHeadWriter.WriteEnd(writer);
+    }
+
+    /// <summary>The head the direct path's client gets for the response <paramref name="connection"/> read: the
+    /// fields <see cref="CopyResponseHeaders"/> gives Kestrel, written as they came, with the framing Kestrel would
+    /// choose. True when the body has to go chunked.</summary>
+    public static bool WriteResponseHead(UpstreamConnection connection, IBufferWriter<byte> writer,
+        ReadOnlySpan<byte> requestId, ReadOnlySpan<byte> dateField)
+    {
+        var head = connection.Head;
+        writer.Write(StatusLines.Of(head.StatusCode));
+        var connectionValue = head.ConnectionField >= 0 ? connection.FieldValueBytes(head.ConnectionField) : default;
+        var hasDate = false;
+        for (var i = 0; i < head.FieldCount; i++)
+        {
+            var name = connection.FieldNameBytes(i);
+            var role = RoleOf(name);
+            if (role is Role.HopByHop or Role.UpgradeHandshake) continue;
+            if (!connectionValue.IsEmpty && ResponseHeadParser.ListsToken(connectionValue, name)) continue;
+            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8) || Ascii.EqualsIgnoreCase(name, RequestIdBytes)) continue;
+            hasDate |= Ascii.EqualsIgnoreCase(name, "Date"u8);
+            RequestHeadWriter.WriteField(writer, name, connection.FieldValueBytes(i));
+        }
+
+        var chunked = false;
+        if (head.ContentLength >= 0 && !head.HasTransferEncoding && head.StatusCode is >= 200 and not 204 and not 304)
+        {
+            RequestHeadWriter.WriteField(writer, "Content-Length"u8, head.ContentLength);
+        }
+        else if (head.FramingFor(isHeadRequest: false) != BodyFraming.None)
+        {
+            RequestHeadWriter.WriteField(writer, "Transfer-Encoding"u8, "chunked"u8);
+            chunked = true;
+        }
+
+        if (!hasDate) writer.Write(dateField);
+        RequestHeadWriter.WriteField(writer, RequestIdBytes, requestId);
+        RequestHeadWriter.WriteEnd(writer);
+        return chunked;
+    }
+
     public static void CopyUpgradeResponseHeaders(HttpResponseMessage response, HttpResponse target)
     {
         var isUpgrade = response.StatusCode == HttpStatusCode.SwitchingProtocols;
@@ -163,6 +231,22 @@ internal static class ProxyHeaders
         context.Connection.RemoteIpAddress is not { } address ? null
         : address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString()
         : address.ToString();
+
+    private static readonly FrozenDictionary<string, Role>.AlternateLookup<ReadOnlySpan<char>> RolesBySpan =
+        Roles.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static Role? RoleOf(ReadOnlySpan<byte> name)
+    {
+        const int LongestKnownName = 32;
+        if (name.Length <= LongestKnownName)
+        {
+            Span<char> chars = stackalloc char[LongestKnownName];
+            var length = Encoding.Latin1.GetChars(name, chars);
+            if (RolesBySpan.TryGetValue(chars[..length], out var role)) return role;
+        }
+
+        return name.Length >= 8 && Ascii.EqualsIgnoreCase(name[..8], "Content-"u8) ? Role.Content : null;
+    }
 
     private static Role? RoleOf(string name) =>
         Roles.TryGetValue(name, out var role) ? role

@@ -20,6 +20,26 @@ public static class RequestHeadWriter
         Write(writer, " HTTP/1.1\r\n"u8);
     }
 
+    /// <summary><c>{method} {basePath}{path}{query} HTTP/1.1</c>, the path and query already in their wire form.</summary>
+    public static void WriteRequestLine(IBufferWriter<byte> writer, ReadOnlySpan<byte> method, string basePath,
+        ReadOnlySpan<byte> path, ReadOnlySpan<byte> query)
+    {
+        Write(writer, method);
+        Write(writer, " "u8);
+        Write(writer, basePath);
+        Write(writer, path);
+        Write(writer, query);
+        Write(writer, " HTTP/1.1\r\n"u8);
+    }
+
+    public static void WriteField(IBufferWriter<byte> writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        Write(writer, name);
+        Write(writer, ": "u8);
+        Write(writer, value);
+        Write(writer, "\r\n"u8);
+    }
+
     public static void WriteField(IBufferWriter<byte> writer, string name, string value)
     {
         Write(writer, name);
