@@ -22,13 +22,14 @@ internal sealed class DirectConnection
     private readonly CancellationToken _closeRequested;
     private readonly DirectForwardAttempt _attempt;
     private readonly IPAddress? _remoteAddress;
-    private readonly byte[] _requestId = new byte[128 + 1 + 8];
+    private readonly byte[] _requestId = new byte[128 + 2 + 8];
     private readonly byte[] _connectionId;
     private byte[]? _headCopy;
     private ReadOnlyMemory<byte> _head;
     private int _requestIdLength;
     private uint _requests;
     private long _deadline = long.MaxValue;
+    private bool _readingHead;
 
     public DirectConnection(ConnectionContext connection, DirectForwarding forwarding)
     {
@@ -56,7 +57,8 @@ internal sealed class DirectConnection
     public byte[] ForwardedFor { get; }
 
     /// <summary>The client's X-Request-Id when it sent a usable one, else the connection id and the request's number,
-    /// as Kestrel makes its TraceIdentifier.</summary>
+    /// as Kestrel makes its TraceIdentifier, with a D before the number: Kestrel numbers the requests it takes over
+    /// from 1 again.</summary>
     public ReadOnlySpan<byte> RequestId => _requestId.AsSpan(0, _requestIdLength);
 
     public CancellationToken Closed => _connection.ConnectionClosed;
@@ -64,7 +66,13 @@ internal sealed class DirectConnection
     /// <summary>When the heartbeat aborts the connection (<see cref="DirectConnectionHeartbeat.Now"/>'s clock).</summary>
     public long Deadline => Volatile.Read(ref _deadline);
 
-    public void TimeOut() => _connection.Abort(new ConnectionAbortedException("The client took too long."));
+    /// <summary>A connection waiting for a request is ended gracefully (an idle one closed, a half-sent head answered
+    /// 408, as Kestrel does); one whose client stopped reading its response is aborted.</summary>
+    public void TimeOut()
+    {
+        if (Volatile.Read(ref _readingHead)) _input.CancelPendingRead();
+        else _connection.Abort(new ConnectionAbortedException("The client stopped reading its response."));
+    }
 
     public async Task RunAsync(ConnectionDelegate kestrel)
     {
@@ -72,6 +80,7 @@ internal sealed class DirectConnection
         while (true)
         {
             SetDeadline(limits.KeepAliveTimeout);
+            Volatile.Write(ref _readingHead, true);
             var headStartedAt = 0L;
             ReadResult read;
             DirectRequestHeadResult parsed;
@@ -88,8 +97,14 @@ internal sealed class DirectConnection
                     return;
                 }
 
-                if (read.Buffer.IsEmpty && read.IsCompleted) return;
+                if (read.Buffer.IsEmpty && (read.IsCompleted || read.IsCanceled)) return;
                 parsed = Head.TryParse(Contiguous(read.Buffer), out headLength);
+                if (parsed == DirectRequestHeadResult.Incomplete && read.IsCanceled)
+                {
+                    await AnswerRequestTimeoutAsync();
+                    return;
+                }
+
                 if (parsed != DirectRequestHeadResult.Incomplete || read.IsCompleted) break;
                 if (headStartedAt == 0)
                 {
@@ -100,6 +115,7 @@ internal sealed class DirectConnection
                 _input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
             }
 
+            Volatile.Write(ref _readingHead, false);
             if (parsed != DirectRequestHeadResult.Parsed || !TryAdmit(out var route))
             {
                 _input.AdvanceTo(read.Buffer.Start);
@@ -207,6 +223,15 @@ internal sealed class DirectConnection
         }
     }
 
+    private async Task AnswerRequestTimeoutAsync()
+    {
+        Output.Write(StatusLines.Of(StatusCodes.Status408RequestTimeout));
+        Output.Write("Content-Length: 0\r\nConnection: close\r\n"u8);
+        Output.Write(DirectConnectionHeartbeat.DateField);
+        Output.Write("\r\n"u8);
+        await Output.FlushAsync();
+    }
+
     private ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> buffer)
     {
         if (buffer.IsSingleSegment)
@@ -237,6 +262,7 @@ internal sealed class DirectConnection
         var length = Math.Min(_connectionId.Length, 128);
         _connectionId.AsSpan(0, length).CopyTo(id);
         id[length++] = (byte)':';
+        id[length++] = (byte)'D';
         _requests.TryFormat(id[length..], out var written, "X8");
         _requestIdLength = length + written;
     }
