@@ -53,7 +53,13 @@ http {
       proxy_pass http://backend;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      # what the gateway adds to every request and response, so both proxies do the same work and the backend
+      # reads the same fields from each
       proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$http_host;
+      proxy_set_header X-Request-Id \$request_id;
+      add_header X-Request-Id \$request_id;
     }
   }
 }

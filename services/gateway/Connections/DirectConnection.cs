@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using LiveMicro.Gateway.Forwarding;
 using LiveMicro.Gateway.RateLimiting;
@@ -137,7 +138,9 @@ internal sealed class DirectConnection
     private bool TryAdmit(out ProxyRoute route)
     {
         var head = Head;
-        Path = Encoding.ASCII.GetString(HeadBytes[head.Path]);
+        // a client asks for the same path again and again (a player polling, a page's API): the string is reused
+        var path = HeadBytes[head.Path];
+        if (path.Length != Path.Length || !Ascii.Equals(path, Path)) Path = Encoding.ASCII.GetString(path);
         route = _forwarding.Routes.Match(Path, HttpMethods.Get, out _)!;
         if (route is null || route.RequiresUser) return false;
         if (route.RateLimiter is not { } limiter) return true;
@@ -148,7 +151,8 @@ internal sealed class DirectConnection
     }
 
     /// <summary>False when the connection is done: the client went away or a response broke off.</summary>
-    private async Task<bool> ForwardAsync(ProxyRoute route)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ForwardAsync(ProxyRoute route)
     {
         MakeRequestId();
         _attempt.Start(route);
@@ -186,6 +190,7 @@ internal sealed class DirectConnection
     /// <summary>Writes the body as it arrives (in chunks of its own where the destination gave no length) and flushes
     /// before waiting for more, so a whole response leaves in one send and a live stream as it comes. A client that
     /// stops reading has until its deadline.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CopyBodyAsync(UpstreamConnection upstream, bool chunked, ProxyRoute route)
     {
         try
