@@ -136,21 +136,26 @@ internal static class ProxyHeaders
     public static void WriteRequestHead(DirectRequestHead head, ReadOnlySpan<byte> source, IBufferWriter<byte> writer,
         UpstreamConnectionPool destination, ReadOnlySpan<byte> forwardedFor, ReadOnlySpan<byte> requestId)
     {
-        RequestHeadWriter.WriteRequestLine(writer, "GET"u8, destination.BasePath, source[head.Path], source[head.Query]);
-        RequestHeadWriter.WriteField(writer, HeaderNames.Host, destination.Authority);
+        var builder = new HeadBuilder(writer, source.Length + destination.Authority.Length + destination.BasePath.Length +
+            forwardedFor.Length + requestId.Length + 128);
+        RequestHeadWriter.WriteRequestLine(ref builder, "GET"u8, destination.BasePath, source[head.Path], source[head.Query]);
+        builder.Write("Host: "u8);
+        builder.Write(destination.Authority);
+        builder.Write("\r\n"u8);
         foreach (var field in head.Fields)
         {
             var name = source.Slice(field.NameStart, field.NameLength);
             if (RoleOf(name) is not null) continue;
-            RequestHeadWriter.WriteField(writer, name, source.Slice(field.ValueStart, field.ValueLength));
+            builder.WriteField(name, source.Slice(field.ValueStart, field.ValueLength));
         }
 
-        RequestHeadWriter.WriteField(writer, ForwardedForBytes, forwardedFor);
-        RequestHeadWriter.WriteField(writer, ForwardedProtoBytes, "http"u8);
+        builder.WriteField(ForwardedForBytes, forwardedFor);
+        builder.WriteField(ForwardedProtoBytes, "http"u8);
         var host = head.Fields[head.HostField];
-        RequestHeadWriter.WriteField(writer, ForwardedHostBytes, source.Slice(host.ValueStart, host.ValueLength));
-        RequestHeadWriter.WriteField(writer, RequestIdBytes, requestId);
-        RequestHeadWriter.WriteEnd(writer);
+        builder.WriteField(ForwardedHostBytes, source.Slice(host.ValueStart, host.ValueLength));
+        builder.WriteField(RequestIdBytes, requestId);
+        builder.Write("\r\n"u8);
+        builder.Commit();
     }
 
     /// <summary>The head the direct path's client gets for the response <paramref name="connection"/> read: the
@@ -160,7 +165,8 @@ internal static class ProxyHeaders
         ReadOnlySpan<byte> requestId, ReadOnlySpan<byte> dateField)
     {
         var head = connection.Head;
-        writer.Write(StatusLines.Of(head.StatusCode));
+        var builder = new HeadBuilder(writer, connection.HeadLength + dateField.Length + requestId.Length + 128);
+        builder.Write(StatusLines.Of(head.StatusCode));
         var connectionValue = head.ConnectionField >= 0 ? connection.FieldValueBytes(head.ConnectionField) : default;
         var hasDate = false;
         for (var i = 0; i < head.FieldCount; i++)
@@ -171,23 +177,24 @@ internal static class ProxyHeaders
             if (!connectionValue.IsEmpty && ResponseHeadParser.ListsToken(connectionValue, name)) continue;
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8) || Ascii.EqualsIgnoreCase(name, RequestIdBytes)) continue;
             hasDate |= Ascii.EqualsIgnoreCase(name, "Date"u8);
-            RequestHeadWriter.WriteField(writer, name, connection.FieldValueBytes(i));
+            builder.WriteField(name, connection.FieldValueBytes(i));
         }
 
         var chunked = false;
         if (head.ContentLength >= 0 && !head.HasTransferEncoding && head.StatusCode is >= 200 and not 204 and not 304)
         {
-            RequestHeadWriter.WriteField(writer, "Content-Length"u8, head.ContentLength);
+            builder.WriteField("Content-Length"u8, head.ContentLength);
         }
         else if (head.FramingFor(isHeadRequest: false) != BodyFraming.None)
         {
-            RequestHeadWriter.WriteField(writer, "Transfer-Encoding"u8, "chunked"u8);
+            builder.WriteField("Transfer-Encoding"u8, "chunked"u8);
             chunked = true;
         }
 
-        if (!hasDate) writer.Write(dateField);
-        RequestHeadWriter.WriteField(writer, RequestIdBytes, requestId);
-        RequestHeadWriter.WriteEnd(writer);
+        if (!hasDate) builder.Write(dateField);
+        builder.WriteField(RequestIdBytes, requestId);
+        builder.Write("\r\n"u8);
+        builder.Commit();
         return chunked;
     }
 

@@ -18,6 +18,8 @@ public sealed class UpstreamConnection : IDisposable
     private const int BufferSize = 16 * 1024;
 
     private readonly Stream _stream;
+    // plain HTTP goes to the socket itself, a layer fewer than through the stream on every read and write
+    private readonly Socket? _socket;
     private readonly ChunkedBodyDecoder _chunked = new();
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
     private int _start;
@@ -34,6 +36,7 @@ public sealed class UpstreamConnection : IDisposable
     private UpstreamConnection(Stream stream, long createdAt)
     {
         _stream = stream;
+        _socket = stream is NetworkStream network ? network.Socket : null;
         CreatedAt = createdAt;
     }
 
@@ -103,7 +106,8 @@ public sealed class UpstreamConnection : IDisposable
     {
         try
         {
-            await _stream.WriteAsync(bytes, cancellationToken);
+            if (_socket is null) await _stream.WriteAsync(bytes, cancellationToken);
+            else while (!bytes.IsEmpty) bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken)..];
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -120,6 +124,7 @@ public sealed class UpstreamConnection : IDisposable
             if (TryParseHead(out var headLength))
             {
                 _headStart = _start;
+                HeadLength = headLength;
                 _start += headLength;
                 if (Head.StatusCode is >= 100 and < 200 && Head.StatusCode != 101) continue;
                 if (Head.StatusCode == 101) throw new HttpRequestException(HttpRequestError.InvalidResponse, "The destination switched protocols unasked.");
@@ -135,6 +140,9 @@ public sealed class UpstreamConnection : IDisposable
                 throw new HttpRequestException(HttpRequestError.ResponseEnded, "The destination closed the connection before its response head ended.");
         }
     }
+
+    /// <summary>The length of the head just read, its empty line included.</summary>
+    public int HeadLength { get; private set; }
 
     /// <summary>A field's name of the head just read, as a string; valid until the body is read.</summary>
     public string FieldName(int index) => Cached(ref _names, index, FieldNameBytes(index));
@@ -248,7 +256,9 @@ public sealed class UpstreamConnection : IDisposable
         int received;
         try
         {
-            received = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            received = _socket is null
+                ? await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken)
+                : await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
