@@ -27,13 +27,7 @@ public static class ReverseProxyExtensions
             .Validate(o => o.Policies.Values.All(p => p.PermitLimit > 0 && p.Window > TimeSpan.Zero),
                 "Every RateLimits:Policies entry needs a positive PermitLimit and Window.");
         // the destination decides how large a body it takes; the gateway streams, so it needs no limit of its own
-        // Kestrel:Limits (keep-alive and request-head timeouts, connection counts) from configuration, which the
-        // direct path honours as Kestrel does
-        builder.Services.Configure<KestrelServerOptions>(kestrel =>
-        {
-            builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
-            kestrel.Limits.MaxRequestBodySize = null;
-        });
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         // Kestrel runs a request on the socket thread that read it instead of handing it to the thread pool (see
         // InlineSocketCompletions): the proxy path never blocks, it awaits, and on a busy core the hand-off cost more
         // than the work. bench/gateway: 25 µs of kernel time per request inline against 31 with the hand-off.

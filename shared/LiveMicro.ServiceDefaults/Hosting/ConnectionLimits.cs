@@ -1,13 +1,15 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace LiveMicro.ServiceDefaults.Hosting;
 
-/// <summary>Caps Kestrel's connections below the process's open-file limit. A crowd beyond it is then turned away at
-/// the door (accepted and closed at once) instead of accept running out of descriptors, with every database, Redis
-/// and log descriptor failing alongside it. A limit set in code or configuration is left as it is.</summary>
+/// <summary>Kestrel's limits from <c>Kestrel:Limits</c> (the host does not bind them itself), and its connections
+/// capped below the process's open-file limit. A crowd beyond it is then turned away at the door (accepted and closed
+/// at once) instead of accept running out of descriptors, with every database, Redis and log descriptor failing
+/// alongside it. A limit set in code or configuration is left as it is.</summary>
 public static class ConnectionLimits
 {
     /// <summary>Descriptors kept for what is not a client connection: the PostgreSQL and Redis pools, outgoing HTTP,
@@ -16,8 +18,12 @@ public static class ConnectionLimits
 
     public static IHostApplicationBuilder AddConnectionLimit(this IHostApplicationBuilder builder)
     {
+        var configured = builder.Configuration.GetSection("Kestrel:Limits");
         builder.Services.Configure<KestrelServerOptions>(kestrel =>
-            kestrel.Limits.MaxConcurrentConnections ??= ForOpenFileLimit(ReadOpenFileLimit()));
+        {
+            configured.Bind(kestrel.Limits);
+            kestrel.Limits.MaxConcurrentConnections ??= ForOpenFileLimit(ReadOpenFileLimit());
+        });
         return builder;
     }
 
