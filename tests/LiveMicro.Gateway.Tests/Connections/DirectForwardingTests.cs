@@ -12,6 +12,17 @@ namespace LiveMicro.Gateway.Tests.Connections;
 [Collection(GatewayCollection.Name)]
 public sealed class DirectForwardingTests(GatewayFixture fixture)
 {
+    /// <summary>A gateway of its own with <paramref name="overrides"/>, once it routes <paramref name="probe"/> to the
+    /// user service.</summary>
+    private async Task<(ServiceApp<Program> App, Uri Url)> StartGatewayAsync(Dictionary<string, string?> overrides, string probe = "/api/users/1")
+    {
+        var (app, url) = fixture.StartGateway(overrides);
+        using var http = new HttpClient { BaseAddress = url };
+        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync(probe, http) == "user",
+            "the gateway to discover the user service", TimeSpan.FromSeconds(30));
+        return (app, url);
+    }
+
     [Fact]
     public async Task One_connection_carries_direct_GETs_then_a_POST_and_everything_after_it_through_Kestrel()
     {
@@ -56,11 +67,8 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     [Fact]
     public async Task A_GET_answers_the_same_on_the_direct_path_as_through_Kestrel()
     {
-        var (kestrelOnly, kestrelUrl) = fixture.StartGateway(new Dictionary<string, string?> { ["DirectForwarding:Enabled"] = "false" });
+        var (kestrelOnly, kestrelUrl) = await StartGatewayAsync(new Dictionary<string, string?> { ["DirectForwarding:Enabled"] = "false" });
         await using var _ = kestrelOnly;
-        using var http = new HttpClient { BaseAddress = kestrelUrl };
-        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/api/users/1", http) == "user",
-            "the second gateway to discover the user service", TimeSpan.FromSeconds(30));
 
         var answers = new List<RawResponse>();
         foreach (var url in new[] { fixture.GatewayUrl, kestrelUrl })
@@ -92,7 +100,7 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     [Fact]
     public async Task A_GET_over_a_routes_rate_limit_goes_to_Kestrel_for_its_429_and_the_connection_carries_on()
     {
-        var (gateway, url) = fixture.StartGateway(new Dictionary<string, string?>
+        var (gateway, url) = await StartGatewayAsync(new Dictionary<string, string?>
         {
             ["RateLimits:Policies:tight:PermitLimit"] = "2",
             ["RateLimits:Policies:tight:Window"] = "00:01:00",
@@ -101,11 +109,8 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
             ["ReverseProxy:Routes:probe:Match:Path"] = "/probe/{**rest}",
             ["ReverseProxy:Routes:probe:AuthorizationPolicy"] = "anonymous",
             ["ReverseProxy:Routes:probe:RateLimiterPolicy"] = "disable",
-        });
+        }, probe: "/probe/1");
         await using var _ = gateway;
-        using var http = new HttpClient { BaseAddress = url };
-        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/probe/1", http) == "user",
-            "the gateway to discover the user service", TimeSpan.FromSeconds(30));
 
         using var client = await RawHttpClient.ConnectAsync(url);
         var statuses = new List<int>();
@@ -129,15 +134,12 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     [Fact]
     public async Task An_idle_direct_connection_is_closed_and_a_stalled_head_answered_408_after_Kestrels_timeouts()
     {
-        var (gateway, url) = fixture.StartGateway(new Dictionary<string, string?>
+        var (gateway, url) = await StartGatewayAsync(new Dictionary<string, string?>
         {
             ["Kestrel:Limits:KeepAliveTimeout"] = "00:00:02",
             ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:02",
         });
         await using var _ = gateway;
-        using var http = new HttpClient { BaseAddress = url };
-        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/api/users/1", http) == "user",
-            "the gateway to discover the user service", TimeSpan.FromSeconds(30));
 
         using var idle = await RawHttpClient.ConnectAsync(url);
         await idle.SendAsync("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\n\r\n");
