@@ -6,10 +6,11 @@ using Microsoft.Extensions.Hosting;
 
 namespace LiveMicro.ServiceDefaults.Hosting;
 
-/// <summary>Kestrel's limits from <c>Kestrel:Limits</c> (the host does not bind them itself), and its connections
-/// capped below the process's open-file limit. A crowd beyond it is then turned away at the door (accepted and closed
-/// at once) instead of accept running out of descriptors, with every database, Redis and log descriptor failing
-/// alongside it. A limit set in code or configuration is left as it is.</summary>
+/// <summary>Kestrel's options from the <c>Kestrel</c> section (<c>AddServerHeader</c>, <c>Limits</c>; the host itself
+/// reads only endpoints and certificates from it), and Kestrel's connections capped below the process's open-file
+/// limit. A crowd beyond it is then turned away at the door (accepted and closed at once) instead of accept running
+/// out of descriptors, with every database, Redis and log descriptor failing alongside it. A limit set in code or
+/// configuration is left as it is.</summary>
 public static class ConnectionLimits
 {
     /// <summary>Descriptors kept for what is not a client connection: the PostgreSQL and Redis pools, outgoing HTTP,
@@ -18,10 +19,10 @@ public static class ConnectionLimits
 
     public static IHostApplicationBuilder AddConnectionLimit(this IHostApplicationBuilder builder)
     {
-        var configured = builder.Configuration.GetSection("Kestrel:Limits");
+        var configured = builder.Configuration.GetSection("Kestrel");
         builder.Services.Configure<KestrelServerOptions>(kestrel =>
         {
-            configured.Bind(kestrel.Limits);
+            configured.Bind(kestrel);
             kestrel.Limits.MaxConcurrentConnections ??= ForOpenFileLimit(ReadOpenFileLimit());
         });
         return builder;
