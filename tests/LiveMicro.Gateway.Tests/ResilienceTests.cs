@@ -10,6 +10,14 @@ namespace LiveMicro.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class ResilienceTests(GatewayFixture fixture)
 {
+    /// <summary>A gateway whose live cluster is only <paramref name="address"/>, without discovery or health checks.</summary>
+    private (ServiceApp<Program> App, Uri Url) StartGatewayWithLiveAt(string address) => fixture.StartGateway(new Dictionary<string, string?>
+    {
+        ["Discovery:Etcd:Endpoint"] = "",
+        ["ReverseProxy:Clusters:live:Destinations:live-1:Address"] = address,
+        ["ReverseProxy:Clusters:live:HealthCheck:Active:Enabled"] = "false",
+    });
+
     private async Task<long> HitsAsync(string instance)
     {
         using var http = new HttpClient();
@@ -84,12 +92,7 @@ public sealed class ResilienceTests(GatewayFixture fixture)
     public async Task An_unreachable_destination_gives_502_and_a_non_idempotent_request_is_not_retried()
     {
         var deadPort = ServerProcess.FreePort();
-        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
-        {
-            ["Discovery:Etcd:Endpoint"] = "",
-            ["ReverseProxy:Clusters:live:Destinations:live-1:Address"] = $"http://127.0.0.1:{deadPort}",
-            ["ReverseProxy:Clusters:live:HealthCheck:Active:Enabled"] = "false",
-        });
+        var (app, url) = StartGatewayWithLiveAt($"http://127.0.0.1:{deadPort}");
         await using var _ = app;
         using var gateway = new HttpClient { BaseAddress = url };
 
@@ -110,12 +113,7 @@ public sealed class ResilienceTests(GatewayFixture fixture)
             await socket.ReceiveAsync(request);
             await socket.SendAsync("SSH-2.0-OpenSSH_9.2\r\n\r\n"u8.ToArray());
         });
-        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
-        {
-            ["Discovery:Etcd:Endpoint"] = "",
-            ["ReverseProxy:Clusters:live:Destinations:live-1:Address"] = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}",
-            ["ReverseProxy:Clusters:live:HealthCheck:Active:Enabled"] = "false",
-        });
+        var (app, url) = StartGatewayWithLiveAt($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
         await using var _ = app;
         using var gateway = new HttpClient { BaseAddress = url };
 

@@ -82,7 +82,7 @@ internal sealed class DirectConnection
         {
             SetDeadline(limits.KeepAliveTimeout);
             Volatile.Write(ref _readingHead, true);
-            var headStartedAt = 0L;
+            var headStarted = false;
             ReadResult read;
             DirectRequestHeadResult parsed;
             int headLength;
@@ -107,9 +107,9 @@ internal sealed class DirectConnection
                 }
 
                 if (parsed != DirectRequestHeadResult.Incomplete || read.IsCompleted) break;
-                if (headStartedAt == 0)
+                if (!headStarted)
                 {
-                    headStartedAt = DirectConnectionHeartbeat.Now;
+                    headStarted = true;
                     SetDeadline(limits.RequestHeadersTimeout);
                 }
 
@@ -117,15 +117,14 @@ internal sealed class DirectConnection
             }
 
             Volatile.Write(ref _readingHead, false);
+            Volatile.Write(ref _deadline, long.MaxValue);
             if (parsed != DirectRequestHeadResult.Parsed || !TryAdmit(out var route))
             {
                 _input.AdvanceTo(read.Buffer.Start);
-                Volatile.Write(ref _deadline, long.MaxValue);
                 await kestrel(_connection);
                 return;
             }
 
-            Volatile.Write(ref _deadline, long.MaxValue);
             var completed = await ForwardAsync(route);
             _input.AdvanceTo(read.Buffer.GetPosition(headLength));
             if (!completed) return;

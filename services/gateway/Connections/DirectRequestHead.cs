@@ -39,6 +39,10 @@ public sealed class DirectRequestHead
     private static readonly SearchValues<byte> TokenBytes =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~"u8);
 
+    // field values: visible ASCII, space and tab
+    private static readonly SearchValues<byte> VisibleAsciiOrWhitespace = SearchValues.Create(
+        Enumerable.Range(0x20, 0x7F - 0x20).Select(b => (byte)b).Append((byte)'\t').ToArray());
+
     private readonly HeaderField[] _fields = new HeaderField[MaxFields];
 
     /// <summary>The path, from its first '/' up to the query or the end of the target.</summary>
@@ -153,9 +157,6 @@ public sealed class DirectRequestHead
         if (requestIds != 1 || _fields[RequestIdField].ValueLength is 0 or > MaxRequestIdLength) RequestIdField = -1;
         return HostField >= 0;
     }
-
-    private static readonly SearchValues<byte> VisibleAsciiOrWhitespace = SearchValues.Create(
-        Enumerable.Range(0x20, 0x7F - 0x20).Select(b => (byte)b).Append((byte)'\t').ToArray());
 
     /// <summary>A "." or ".." segment, which Kestrel would remove before routing.</summary>
     private static bool HasDotSegment(ReadOnlySpan<byte> path)
