@@ -46,6 +46,36 @@ public sealed class ResilienceTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task An_open_circuit_beside_a_healthy_destination_is_probed_after_its_break_and_takes_requests_again()
+    {
+        var failing = true;
+        await using var flaky = new ScriptedDestination((_, _) => Volatile.Read(ref failing) ? ScriptedDestination.Status(500) : ScriptedDestination.Ok("flaky"));
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?>
+        {
+            ["Discovery:Etcd:Endpoint"] = "",
+            ["ReverseProxy:Clusters:live:Destinations:live-1:Address"] = fixture.Backend("live-a").Url,
+            ["ReverseProxy:Clusters:live:Destinations:live-2:Address"] = flaky.Address,
+            ["ReverseProxy:Clusters:live:HealthCheck:Active:Enabled"] = "false",
+        });
+        await using var _ = app;
+        using var gateway = new HttpClient { BaseAddress = url };
+
+        for (var i = 0; i < 40; i++) await gateway.GetAsync("/api/rooms/1");
+        var failed = flaky.Requests;
+        Assert.InRange(failed, 4, 30);
+
+        // open: every request goes to the healthy destination
+        for (var i = 0; i < 20; i++) Assert.Equal(HttpStatusCode.OK, (await gateway.GetAsync("/api/rooms/1")).StatusCode);
+        Assert.Equal(failed, flaky.Requests);
+
+        // after the break a request probes it; the probe succeeds and the two share the load again
+        Volatile.Write(ref failing, false);
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        for (var i = 0; i < 40; i++) Assert.Equal(HttpStatusCode.OK, (await gateway.GetAsync("/api/rooms/1")).StatusCode);
+        Assert.True(flaky.Requests - failed >= 5, $"{flaky.Requests - failed} of 40 requests reached the recovered destination");
+    }
+
+    [Fact]
     public async Task A_destination_slower_than_the_route_timeout_gives_504()
     {
         var stopwatch = Stopwatch.StartNew();

@@ -45,6 +45,17 @@ public sealed class ClusterState
                ?? FirstUsable(destinations, sequence, avoid: null, requireClosedCircuit: false);
     }
 
+    /// <summary>Whether a healthy destination other than <paramref name="destination"/> has its circuit not open.</summary>
+    public bool HasUsableOtherThan(DestinationState destination)
+    {
+        foreach (var candidate in Volatile.Read(ref _destinations))
+        {
+            if (IsUsable(candidate, avoid: destination, requireClosedCircuit: true)) return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Two candidates drawn from a seeded, deterministic sequence (splitmix64 of a counter); the one
     /// serving fewer requests wins.</summary>
     private static DestinationState? PowerOfTwoChoices(DestinationState[] destinations, uint sequence, DestinationState? avoid)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using LiveMicro.Gateway.Configuration;
-using LiveMicro.Gateway.Forwarding;
 using LiveMicro.Gateway.Upstream;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -10,9 +9,10 @@ using Polly.Timeout;
 namespace LiveMicro.Gateway.Clusters;
 
 /// <summary>Makes the state of a destination once per address, so a destination listed again by discovery (or
-/// both statically and in etcd) keeps its breaker and health instead of starting afresh. Its resilience pipeline is
-/// built here once: the breaker around the timeout of one attempt (the route's, read from the attempt).</summary>
-public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, TimeProvider time, ILogger<DestinationFactory> logger)
+/// both statically and in etcd) keeps its breaker and health instead of starting afresh. Its breaker is built here
+/// once.</summary>
+public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, TimeProvider time, UpstreamDeadlineSweep sweep,
+    ILogger<DestinationFactory> logger)
 {
     private readonly ConcurrentDictionary<string, DestinationState> _byAddress = new(StringComparer.OrdinalIgnoreCase);
 
@@ -22,42 +22,40 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
     private DestinationState Create(string name, string address)
     {
         var breaker = options.Value.CircuitBreaker;
-        var circuit = new CircuitBreakerStateProvider();
-        var pipeline = new ResiliencePipelineBuilder()
+        var connections = new UpstreamConnectionPool(new Uri(address), new UpstreamConnectionSettings(options.Value.ConnectTimeout,
+            options.Value.PooledConnectionLifetime, options.Value.PooledConnectionIdleTimeout), sweep);
+        var destination = new DestinationState(name, address, connections, time);
+        // the route's timeout is kept by each attempt itself (UpstreamDeadlineSweep), inside the breaker, which
+        // counts a timeout as a failure, so a destination that keeps timing out opens its circuit
+        destination.Resilience = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = breaker.FailureRatio,
                 MinimumThroughput = breaker.MinimumThroughput,
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
-                StateProvider = circuit,
                 ShouldHandle = static args => ValueTask.FromResult(IsFailure(args.Outcome)),
                 OnOpened = args =>
                 {
+                    destination.CircuitOpened(args.BreakDuration);
                     LogOpened(logger, address, args.BreakDuration);
                     return ValueTask.CompletedTask;
                 },
                 OnHalfOpened = _ =>
                 {
+                    destination.CircuitHalfOpened();
                     LogHalfOpened(logger, address);
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = _ =>
                 {
+                    destination.CircuitClosed();
                     LogClosed(logger, address);
                     return ValueTask.CompletedTask;
                 },
             })
-            // inside the breaker, so a destination that keeps timing out opens its circuit
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                TimeoutGenerator = static args => ValueTask.FromResult(
-                    args.Context.Properties.TryGetValue(ForwardAttempt.Key, out var attempt) ? attempt.Route.Timeout : Timeout.InfiniteTimeSpan),
-            })
             .Build();
-        var connections = new UpstreamConnectionPool(new Uri(address), new UpstreamConnectionSettings(options.Value.ConnectTimeout,
-            options.Value.PooledConnectionLifetime, options.Value.PooledConnectionIdleTimeout), time);
-        return new DestinationState(name, address, connections, pipeline, circuit);
+        return destination;
     }
 
     /// <summary>What counts against a destination: it could not be reached, did not answer in time, or answered

@@ -159,7 +159,7 @@ internal sealed class DirectConnection
         var responseStarted = false;
         try
         {
-            upstream = await _forwarding.Forwarder.SendAsync(_attempt, static (cancellationToken, attempt) => attempt.SendAsync(cancellationToken), _attempt);
+            upstream = await _forwarding.Forwarder.SendAsync(_attempt, static (timeout, attempt) => attempt.SendAsync(timeout), _attempt);
             if (upstream is null) return !Closed.IsCancellationRequested;
             responseStarted = true;
             var chunked = ProxyHeaders.WriteResponseHead(upstream, Output, RequestId, DirectConnectionHeartbeat.DateField);

@@ -7,6 +7,7 @@ using LiveMicro.Gateway.Forwarding;
 using LiveMicro.Gateway.HealthChecks;
 using LiveMicro.Gateway.RateLimiting;
 using LiveMicro.Gateway.Routing;
+using LiveMicro.Gateway.Upstream;
 using LiveMicro.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -52,6 +53,7 @@ public static class ReverseProxyExtensions
 
         builder.Services.AddSingleton<UpgradeHttpInvoker>();
         builder.Services.AddSingleton<HttpForwarder>();
+        builder.Services.AddSingleton<UpstreamDeadlineSweep>();
         builder.Services.AddSingleton<DestinationFactory>();
         builder.Services.AddSingleton<ClusterRegistry>();
         builder.Services.AddSingleton<RouteRateLimiters>();

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using LiveMicro.Gateway.Clusters;
 using LiveMicro.Gateway.Upstream;
 using Microsoft.AspNetCore.Http.Features;
-using Polly;
+using Polly.Timeout;
 
 namespace LiveMicro.Gateway.Forwarding;
 
@@ -17,9 +17,6 @@ internal sealed class NoHealthyDestinationException(string clusterId)
 /// comes from: Kestrel's <see cref="HttpContext"/>, or a head read straight off the connection.</summary>
 internal abstract class ForwardAttempt
 {
-    /// <summary>How a destination's resilience pipeline finds the attempt it runs (for the route's timeout).</summary>
-    public static readonly ResiliencePropertyKey<ForwardAttempt> Key = new("livemicro.gateway.forward-attempt");
-
     private bool _bodyStarted;
 
     protected ForwardAttempt(ProxyRoute route) => Route = route;
@@ -55,41 +52,64 @@ internal abstract class ForwardAttempt
         return destination;
     }
 
-    /// <summary>Sends the request over a pooled connection to the destination and reads the response head. A
-    /// pooled connection the destination closed while it idled is replaced by a new one, as long as nothing of the
-    /// response came back and no body was sent: the destination never saw the request.</summary>
+    /// <summary>Sends the request over a pooled connection to the destination and reads the response head, within
+    /// <paramref name="timeout"/> (the route's, for this attempt) and while the client is there; an attempt that runs
+    /// out of time fails with <see cref="TimeoutRejectedException"/>, as Polly's timeout strategy reports it. A pooled
+    /// connection the destination closed while it idled is replaced by a new one, as long as nothing of the response
+    /// came back and no body was sent: the destination never saw the request.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<UpstreamConnection> SendAsync(CancellationToken cancellationToken)
+    public async ValueTask<UpstreamConnection> SendAsync(TimeSpan timeout)
     {
         var pool = Destination!.Connections;
+        var sweep = pool.Sweep;
+        var deadline = sweep.DeadlineAfter(timeout);
+        var aborted = Aborted;
         var hasBody = HasBody;
         while (true)
         {
-            var connection = await pool.RentAsync(cancellationToken);
+            UpstreamConnection connection;
+            try
+            {
+                connection = await pool.RentAsync(deadline, aborted);
+            }
+            catch (HttpRequestException) when (sweep.Remaining(deadline) == TimeSpan.Zero && !aborted.IsCancellationRequested)
+            {
+                throw TimedOut(timeout);
+            }
+
+            // from here the deadline and the client's token are kept by the sweep, which closes the connection to
+            // end the wait: cheaper than a timer and a token registration per attempt
+            connection.Watch(deadline, aborted);
             try
             {
                 WriteRequestHead(connection.Output, pool);
-                await connection.SendOutputAsync(cancellationToken);
+                await connection.SendOutputAsync(CancellationToken.None);
                 if (hasBody)
                 {
                     _bodyStarted = true;
-                    await SendBodyAsync(connection, cancellationToken);
+                    await SendBodyAsync(connection, sweep.Remaining(deadline), aborted);
                 }
 
-                await connection.ReadHeadAsync(HttpMethods.IsHead(Method), cancellationToken);
-                return connection;
+                await connection.ReadHeadAsync(HttpMethods.IsHead(Method), CancellationToken.None);
             }
-            catch (HttpRequestException) when (connection.IsReused && !connection.HasReceivedResponse && !_bodyStarted)
+            catch (Exception e)
             {
+                var swept = !connection.EndWatch();
                 connection.Dispose();
-            }
-            catch
-            {
-                connection.Dispose();
+                if (swept && !aborted.IsCancellationRequested) throw TimedOut(timeout);
+                if (!swept && e is HttpRequestException && connection.IsReused && !connection.HasReceivedResponse && !_bodyStarted) continue;
                 throw;
             }
+
+            if (connection.EndWatch()) return connection;
+            connection.Dispose();
+            if (aborted.IsCancellationRequested) throw new OperationCanceledException(aborted);
+            throw TimedOut(timeout);
         }
     }
+
+    protected static TimeoutRejectedException TimedOut(TimeSpan timeout) =>
+        new($"The operation didn't complete within the allowed timeout of '{timeout}'.", timeout);
 
     /// <summary>The gateway's own answer, problem+json, when the request could not be forwarded and nothing of a
     /// response was sent yet.</summary>
@@ -105,7 +125,8 @@ internal abstract class ForwardAttempt
     /// <summary>The request line and head for <paramref name="destination"/>.</summary>
     protected abstract void WriteRequestHead(IBufferWriter<byte> writer, UpstreamConnectionPool destination);
 
-    protected virtual Task SendBodyAsync(UpstreamConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Sends the body within <paramref name="timeout"/>, cancelled when the client goes away.</summary>
+    protected virtual Task SendBodyAsync(UpstreamConnection connection, TimeSpan timeout, CancellationToken aborted) => Task.CompletedTask;
 
     /// <summary>Starts over for another request of the same client (an attempt is reused along a connection).</summary>
     protected void Restart(ProxyRoute route)
@@ -138,8 +159,9 @@ internal sealed class ContextForwardAttempt(HttpContext context, ProxyRoute rout
         GatewayProblems.WriteAsync(context, status, slug, title, detail, retryAfter);
 
     /// <summary>Sends a WebSocket upgrade through SocketsHttpHandler, whose answered upgrade becomes the tunnel's
-    /// stream. An upgrade has no body.</summary>
-    public ValueTask<HttpResponseMessage> SendUpgradeAsync(HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    /// stream, within <paramref name="timeout"/>. An upgrade has no body; its connection is SocketsHttpHandler's, out
+    /// of the sweep's sight, so the deadline is a cancellation source here.</summary>
+    public async ValueTask<HttpResponseMessage> SendUpgradeAsync(HttpMessageInvoker invoker, TimeSpan timeout)
     {
         var incoming = context.Request;
         var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri(string.Concat(Destination!.Address,
@@ -150,12 +172,37 @@ internal sealed class ContextForwardAttempt(HttpContext context, ProxyRoute rout
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         ProxyHeaders.CopyUpgradeRequestHeaders(context, request);
-        return new(invoker.SendAsync(request, cancellationToken));
+        var aborted = context.RequestAborted;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await invoker.SendAsync(request, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            throw TimedOut(timeout);
+        }
     }
 
     /// <summary>The client's body as it arrives, nothing buffered beyond what Kestrel holds: a body of known
-    /// length as is, any other in chunks.</summary>
-    protected override async Task SendBodyAsync(UpstreamConnection connection, CancellationToken cancellationToken)
+    /// length as is, any other in chunks. A client that stops sending is timed out here too, with the route's
+    /// timeout: the sweep only sees the destination's side.</summary>
+    protected override async Task SendBodyAsync(UpstreamConnection connection, TimeSpan timeout, CancellationToken aborted)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await SendBodyAsync(connection, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            throw new TimeoutRejectedException($"The request body did not arrive within the allowed timeout of '{timeout}'.", timeout);
+        }
+    }
+
+    private async Task SendBodyAsync(UpstreamConnection connection, CancellationToken cancellationToken)
     {
         var chunked = context.Request.ContentLength is null;
         var body = context.Request.BodyReader;

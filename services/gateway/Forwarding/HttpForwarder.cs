@@ -32,7 +32,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         UpstreamConnection? connection = null;
         try
         {
-            connection = await SendAsync(attempt, static (cancellationToken, state) => state.SendAsync(cancellationToken), attempt);
+            connection = await SendAsync(attempt, static (timeout, state) => state.SendAsync(timeout), attempt);
             if (connection is null) return;
             context.Response.StatusCode = connection.Head.StatusCode;
             ProxyHeaders.CopyResponseHeaders(connection, context.Response);
@@ -57,7 +57,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         try
         {
             using var response = await SendAsync(attempt,
-                static (cancellationToken, state) => state.Attempt.SendUpgradeAsync(state.Invoker, cancellationToken), (Attempt: attempt, Invoker: (HttpMessageInvoker)upgradeInvoker));
+                static (timeout, state) => state.Attempt.SendUpgradeAsync(state.Invoker, timeout), (Attempt: attempt, Invoker: (HttpMessageInvoker)upgradeInvoker));
             if (response is null) return;
             context.Response.StatusCode = (int)response.StatusCode;
             ProxyHeaders.CopyUpgradeResponseHeaders(response, context.Response);
@@ -84,10 +84,12 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     }
 
     /// <summary>Retries (at another destination where there is one) only what <see cref="ForwardAttempt.CanRetry"/>
-    /// allows; each attempt goes through its destination's breaker and timeout. Null when the gateway answered.</summary>
+    /// allows, and a request an open circuit refused, which never left the gateway; each attempt goes through its
+    /// destination's breaker and keeps the route's timeout (<paramref name="send"/> is given it). Null when the
+    /// gateway answered.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<TResponse?> SendAsync<TResponse, TState>(ForwardAttempt attempt,
-        Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
+        Func<TimeSpan, TState, ValueTask<TResponse>> send, TState state) where TResponse : class
     {
         var route = attempt.Route;
         var aborted = attempt.Aborted;
@@ -99,12 +101,16 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
                 try
                 {
                     return destination.IsCircuitClosed
-                        ? await SendOnClosedCircuitAsync(destination, route.Timeout, send, state, aborted)
-                        : await SendThroughPipelineAsync(attempt, destination, send, state, aborted);
+                        ? await SendOnClosedCircuitAsync(destination, route.Timeout, send, state)
+                        : await SendThroughBreakerAsync(destination, route.Timeout, send, state, aborted);
                 }
                 catch (HttpRequestException e) when (retry < _maxRetryAttempts && attempt.CanRetry(e))
                 {
                     LogRetrying(logger, route.Id, destination.Address, e.Message);
+                }
+                catch (BrokenCircuitException) when (retry < _maxRetryAttempts && route.Cluster.HasUsableOtherThan(destination))
+                {
+                    // the circuit opened (or its probe went out) after the destination was picked
                 }
             }
         }
@@ -139,16 +145,16 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         return null;
     }
 
-    /// <summary>An attempt through the destination's whole pipeline: the breaker decides whether it goes (open:
-    /// refused; half-open: the one probe) and the timeout strategy times it with the route's timeout.</summary>
-    private static async ValueTask<TResponse> SendThroughPipelineAsync<TResponse, TState>(ForwardAttempt attempt,
-        DestinationState destination, Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state, CancellationToken aborted)
+    /// <summary>An attempt through the destination's breaker, which decides whether it goes (open: refused;
+    /// half-open: the one probe).</summary>
+    private static async ValueTask<TResponse> SendThroughBreakerAsync<TResponse, TState>(DestinationState destination,
+        TimeSpan timeout, Func<TimeSpan, TState, ValueTask<TResponse>> send, TState state, CancellationToken aborted)
     {
         var resilience = ResilienceContextPool.Shared.Get(aborted);
-        resilience.Properties.Set(ForwardAttempt.Key, attempt);
         try
         {
-            return await destination.Resilience.ExecuteAsync(static (ctx, s) => s.Send(ctx.CancellationToken, s.State), resilience, (Send: send, State: state));
+            return await destination.Resilience.ExecuteAsync(static (_, s) => s.Send(s.Timeout, s.State), resilience,
+                (Send: send, Timeout: timeout, State: state));
         }
         finally
         {
@@ -157,34 +163,18 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
     }
 
     /// <summary>An attempt while the destination's circuit is closed, without the pipeline's execution machinery
-    /// (an async step per strategy, about 5 µs of CPU a request): a closed breaker lets every attempt through and only
-    /// records its outcome, so the attempt runs here under the route's timeout, as the timeout strategy would run it,
-    /// and its outcome goes through the same pipeline afterwards, where it completes at once. A failure counts and
-    /// opens the circuit exactly as it would have inside; an outcome that arrives after another attempt opened the
-    /// circuit is not counted, as the breaker ignores those too.</summary>
+    /// (an async step per strategy): a closed breaker lets every attempt through and only records its outcome, so
+    /// the attempt runs here and its outcome goes through the breaker afterwards, where it completes at once. A
+    /// failure counts and opens the circuit exactly as it would have inside; an outcome that arrives after another
+    /// attempt opened the circuit is not counted, as the breaker ignores those too.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<TResponse> SendOnClosedCircuitAsync<TResponse, TState>(DestinationState destination,
-        TimeSpan timeout, Func<CancellationToken, TState, ValueTask<TResponse>> send, TState state, CancellationToken aborted)
+        TimeSpan timeout, Func<TimeSpan, TState, ValueTask<TResponse>> send, TState state)
     {
         TResponse response;
         try
         {
-            var deadline = AttemptDeadlines.Start(timeout);
-            try
-            {
-                using (aborted.UnsafeRegister(static deadline => ((CancellationTokenSource)deadline!).Cancel(), deadline))
-                {
-                    response = await send(deadline.Token, state);
-                }
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested)
-            {
-                throw new TimeoutRejectedException($"The operation didn't complete within the allowed timeout of '{timeout}'.", timeout);
-            }
-            finally
-            {
-                AttemptDeadlines.Return(deadline);
-            }
+            response = await send(timeout, state);
         }
         catch (Exception e)
         {
@@ -196,8 +186,7 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         return response;
     }
 
-    /// <summary>Runs an outcome already known through the destination's pipeline, for its breaker to count. The
-    /// context carries no attempt, so the timeout strategy stands aside.</summary>
+    /// <summary>Runs an outcome already known through the destination's breaker, for it to count.</summary>
     private static async ValueTask RecordAsync<TResponse>(DestinationState destination, Outcome<TResponse> outcome)
     {
         var context = ResilienceContextPool.Shared.Get();

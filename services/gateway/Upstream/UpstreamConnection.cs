@@ -17,9 +17,17 @@ public sealed class UpstreamConnection : IDisposable
     /// <summary>Holds a typical response whole and a streamed body in pieces the size of a socket read.</summary>
     private const int BufferSize = 16 * 1024;
 
+    /// <summary>The deadline of a connection the sweep closed.</summary>
+    private const long Swept = -1;
+
     private readonly Stream _stream;
+    private readonly Socket _transport;
     // plain HTTP goes to the socket itself, a layer fewer than through the stream on every read and write
     private readonly Socket? _socket;
+    // 0 while no request waits on the connection; see Watch
+    private long _deadline;
+    private CancellationToken _clientAborted;
+    private volatile bool _disposed;
     private readonly ChunkedBodyDecoder _chunked = new();
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
     private int _start;
@@ -33,10 +41,11 @@ public sealed class UpstreamConnection : IDisposable
     private string?[] _names = new string?[16];
     private string?[] _values = new string?[16];
 
-    private UpstreamConnection(Stream stream, long createdAt)
+    private UpstreamConnection(Socket transport, Stream stream, long createdAt)
     {
+        _transport = transport;
         _stream = stream;
-        _socket = stream is NetworkStream network ? network.Socket : null;
+        _socket = stream is NetworkStream ? transport : null;
         CreatedAt = createdAt;
     }
 
@@ -81,7 +90,7 @@ public sealed class UpstreamConnection : IDisposable
                 stream = tls;
             }
 
-            return new UpstreamConnection(stream, now);
+            return new UpstreamConnection(socket, stream, now);
         }
         catch (Exception e)
         {
@@ -233,6 +242,38 @@ public sealed class UpstreamConnection : IDisposable
         _bodyComplete = true;
     }
 
+    /// <summary>Puts a request's deadline (a <see cref="TimeProvider"/> timestamp) and its client's token under the
+    /// watch of <see cref="UpstreamDeadlineSweep"/>, until <see cref="EndWatch"/>.</summary>
+    public void Watch(long deadline, CancellationToken clientAborted)
+    {
+        _clientAborted = clientAborted;
+        Volatile.Write(ref _deadline, deadline);
+    }
+
+    /// <summary>Ends the watch; false when the sweep closed the connection first (the request ran out of time or its
+    /// client went away), whatever the request saw of it.</summary>
+    public bool EndWatch()
+    {
+        var swept = Interlocked.Exchange(ref _deadline, 0) == Swept;
+        _clientAborted = default;
+        return !swept;
+    }
+
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Closes the connection when the request waiting on it is overdue at <paramref name="now"/> or its client
+    /// went away. Called by the sweep, on its own thread: closing the socket is what fails the waiting request, and
+    /// the exchange decides between the sweep and <see cref="EndWatch"/>, so a request that ended in time never has
+    /// its connection closed under it.</summary>
+    internal void CloseIfOverdue(long now)
+    {
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline <= 0 || (now < deadline && !_clientAborted.IsCancellationRequested)) return;
+        if (Interlocked.CompareExchange(ref _deadline, Swept, deadline) != deadline) return;
+        // the socket, not the stream: disposing a TLS stream under a pending read is not safe, closing its socket is
+        _transport.Dispose();
+    }
+
     /// <summary>Marks the connection idle, its response read to the end, ready for the next request.</summary>
     public void BecomeIdle(long now)
     {
@@ -240,7 +281,11 @@ public sealed class UpstreamConnection : IDisposable
         HasReceivedResponse = false;
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _stream.Dispose();
+    }
 
     private bool TryParseHead(out int headLength)
     {

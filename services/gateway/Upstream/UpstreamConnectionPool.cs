@@ -8,10 +8,13 @@ public sealed record UpstreamConnectionSettings(TimeSpan ConnectTimeout, TimeSpa
 /// <summary>The idle keep-alive connections to one destination. The most recently used is handed out first, so a
 /// quiet period lets the rest age out; connections idle longer than the idle timeout are closed (the destination
 /// may close them first; a request that finds its pooled connection closed is sent again on a new one), and none is
-/// kept beyond its lifetime, so a re-addressed destination is picked up.</summary>
+/// kept beyond its lifetime, so a re-addressed destination is picked up. Every connection it opened is shown to the
+/// deadline sweep while open.</summary>
 public sealed class UpstreamConnectionPool : IDisposable
 {
     private readonly Stack<UpstreamConnection> _idle = new();
+    private readonly List<UpstreamConnection> _open = [];
+    private readonly UpstreamDeadlineSweep _sweep;
     private readonly EndPoint _endPoint;
     private readonly string? _tlsHost;
     private readonly UpstreamConnectionSettings _settings;
@@ -20,17 +23,22 @@ public sealed class UpstreamConnectionPool : IDisposable
     private bool _disposed;
 
     /// <param name="address">An absolute http or https URL: scheme, host, port and an optional base path.</param>
-    public UpstreamConnectionPool(Uri address, UpstreamConnectionSettings settings, TimeProvider time)
+    public UpstreamConnectionPool(Uri address, UpstreamConnectionSettings settings, UpstreamDeadlineSweep sweep)
     {
         _settings = settings;
-        _time = time;
+        _sweep = sweep;
+        var time = _time = sweep.Time;
         var host = address.IdnHost;
         _endPoint = IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, address.Port) : new DnsEndPoint(host, address.Port);
         _tlsHost = address.Scheme == Uri.UriSchemeHttps ? host : null;
         Authority = address.Authority;
         BasePath = address.AbsolutePath.TrimEnd('/');
         _scavenger = time.CreateTimer(static pool => ((UpstreamConnectionPool)pool!).CloseIdle(), this, settings.IdleTimeout, settings.IdleTimeout);
+        sweep.Add(this);
     }
+
+    /// <summary>Keeps the deadlines of the requests on this pool's connections.</summary>
+    public UpstreamDeadlineSweep Sweep => _sweep;
 
     /// <summary>The Host header requests to this destination carry.</summary>
     public string Authority { get; }
@@ -38,8 +46,9 @@ public sealed class UpstreamConnectionPool : IDisposable
     /// <summary>The address's path, prefixed to every forwarded path; empty for none.</summary>
     public string BasePath { get; }
 
-    /// <summary>An idle connection, or a new one.</summary>
-    public ValueTask<UpstreamConnection> RentAsync(CancellationToken cancellationToken)
+    /// <summary>An idle connection, or a new one, connected within the connect timeout or by
+    /// <paramref name="deadline"/>, whichever comes first.</summary>
+    public ValueTask<UpstreamConnection> RentAsync(long deadline, CancellationToken cancellationToken)
     {
         var now = _time.GetTimestamp();
         lock (_idle)
@@ -51,7 +60,37 @@ public sealed class UpstreamConnectionPool : IDisposable
             }
         }
 
-        return UpstreamConnection.ConnectAsync(_endPoint, _tlsHost, _settings.ConnectTimeout, now, cancellationToken);
+        return ConnectAsync(deadline, now, cancellationToken);
+    }
+
+    private async ValueTask<UpstreamConnection> ConnectAsync(long deadline, long now, CancellationToken cancellationToken)
+    {
+        var remaining = _sweep.Remaining(deadline);
+        var timeout = remaining != Timeout.InfiniteTimeSpan && remaining < _settings.ConnectTimeout ? remaining : _settings.ConnectTimeout;
+        var connection = await UpstreamConnection.ConnectAsync(_endPoint, _tlsHost, timeout, now, cancellationToken);
+        lock (_open) _open.Add(connection);
+        return connection;
+    }
+
+    /// <summary>Closes the connections whose requests are overdue (<see cref="UpstreamDeadlineSweep"/>) and forgets
+    /// those closed since the last sweep.</summary>
+    internal void SweepOverdue(long now)
+    {
+        lock (_open)
+        {
+            for (var i = _open.Count - 1; i >= 0; i--)
+            {
+                var connection = _open[i];
+                if (!connection.IsDisposed)
+                {
+                    connection.CloseIfOverdue(now);
+                    continue;
+                }
+
+                _open[i] = _open[^1];
+                _open.RemoveAt(_open.Count - 1);
+            }
+        }
     }
 
     /// <summary>Takes back a connection whose response was read to its end.</summary>
@@ -80,6 +119,7 @@ public sealed class UpstreamConnectionPool : IDisposable
     public void Dispose()
     {
         _scavenger.Dispose();
+        _sweep.Remove(this);
         lock (_idle)
         {
             _disposed = true;
