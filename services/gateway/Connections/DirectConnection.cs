@@ -97,6 +97,12 @@ internal sealed class DirectConnection
                     // the server is stopping and no request is under way
                     return;
                 }
+                catch (ConnectionResetException)
+                {
+                    // a client gone with a reset instead of a FIN (killed, or a load generator stopping) is as gone;
+                    // thrown on, it would reach Kestrel as an unhandled error
+                    return;
+                }
 
                 if (read.Buffer.IsEmpty && (read.IsCompleted || read.IsCanceled)) return;
                 parsed = Head.TryParse(Contiguous(read.Buffer), out headLength);

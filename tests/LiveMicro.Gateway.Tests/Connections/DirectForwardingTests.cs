@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using LiveMicro.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace LiveMicro.Gateway.Tests.Connections;
 
@@ -14,9 +15,10 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
 {
     /// <summary>A gateway of its own with <paramref name="overrides"/>, once it routes <paramref name="probe"/> to the
     /// user service.</summary>
-    private async Task<(ServiceApp<Program> App, Uri Url)> StartGatewayAsync(Dictionary<string, string?> overrides, string probe = "/api/users/1")
+    private async Task<(ServiceApp<Program> App, Uri Url)> StartGatewayAsync(Dictionary<string, string?> overrides, string probe = "/api/users/1",
+        CapturedLogs? logs = null)
     {
-        var (app, url) = fixture.StartGateway(overrides);
+        var (app, url) = fixture.StartGateway(overrides, logs);
         using var http = new HttpClient { BaseAddress = url };
         await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync(probe, http) == "user",
             "the gateway to discover the user service", TimeSpan.FromSeconds(30));
@@ -49,6 +51,34 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
         Assert.Equal(4, ids.Distinct().Count());
         Assert.All(ids, id => Assert.Equal(ids[0].Split(':')[0], id.Split(':')[0]));
         Assert.StartsWith("D", ids[0].Split(':')[1]);
+    }
+
+    [Fact]
+    public async Task A_client_that_resets_its_connection_between_requests_or_inside_a_head_is_let_go_without_an_error()
+    {
+        var logs = new CapturedLogs();
+        var (app, url) = await StartGatewayAsync([], logs: logs);
+        await using var _ = app;
+
+        using (var answered = await RawHttpClient.ConnectAsync(url))
+        {
+            await answered.SendAsync("GET /api/users/1 HTTP/1.1\r\nHost: gw\r\n\r\n");
+            Assert.Equal(200, (await answered.ReadResponseAsync()).Status);
+            answered.Reset();
+        }
+
+        using (var halfway = await RawHttpClient.ConnectAsync(url))
+        {
+            await halfway.SendAsync("GET /api/users/1 HTTP/1.1\r\nHo");
+            halfway.Reset();
+        }
+
+        // the reset reaches the gateway's read at once; nothing else marks that it was handled
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain(logs.Lines, l => l.Level >= LogLevel.Error);
+        using var next = await RawHttpClient.ConnectAsync(url);
+        await next.SendAsync("GET /api/users/2 HTTP/1.1\r\nHost: gw\r\n\r\n");
+        Assert.Equal(200, (await next.ReadResponseAsync()).Status);
     }
 
     [Fact]
@@ -240,6 +270,14 @@ public sealed class RawHttpClient : IDisposable
         }
 
         return clock.Elapsed;
+    }
+
+    /// <summary>Closes with a TCP reset instead of a FIN, as a client killed mid-connection or a load generator
+    /// stopping does.</summary>
+    public void Reset()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _socket.Close();
     }
 
     public void Dispose() => _socket.Dispose();
