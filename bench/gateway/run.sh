@@ -4,11 +4,13 @@
 # latency (1 connection) against the backend directly, through nginx and through the gateway. Each measurement runs
 # REPEATS times (default 3), interleaved across the targets so drift on a shared machine hits all alike, and the
 # median is printed. The gateway runs as shipped: its GC, JIT and socket settings are its own (csproj, Program.cs).
-# Usage: bench/gateway/run.sh [seconds per measurement, default 10]. Traffic stays on 127.0.0.1.
+# Usage: bench/gateway/run.sh [seconds per measurement, default 10]; WARMUP= seconds of load per target before the
+# first measurement (default 15). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${1:-10}"
 REPEATS="${REPEATS:-3}"
+WARMUP="${WARMUP:-15}"
 BACKEND_PORT=18181 NGINX_PORT=18182 GATEWAY_PORT=18183
 
 if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
@@ -94,7 +96,10 @@ measure() { # name port connections seconds -> "req/s p50 p99" (ms)
     END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }'
 }
 
-for port in $BACKEND_PORT $NGINX_PORT $GATEWAY_PORT; do measure warmup "$port" 32 3 >/dev/null; done
+# Steady state is what is compared: under this load a cold gateway runs at about half speed for its first 6-12 s while
+# the runtime recompiles its hot paths on the one core it shares with them (ReadyToRun does not shorten it; tiering
+# off removes it but costs about 15 % for good), so every target gets the same long warm-up first.
+for port in $BACKEND_PORT $NGINX_PORT $GATEWAY_PORT; do measure warmup "$port" 64 "$WARMUP" >/dev/null; done
 
 declare -A THROUGHPUT LATENCY
 for _ in $(seq 1 "$REPEATS"); do
@@ -115,7 +120,7 @@ for target in direct nginx gateway; do
 done
 
 read -r _ direct_p50 _ <<<"${LATENCY[direct]}"
-printf '%s, %s s per run, median of %s, %s\n' "$(date -u +%Y-%m-%d)" "$DURATION" "$REPEATS" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
+printf '%s, %s s per run after %s s warm-up, median of %s, %s\n' "$(date -u +%Y-%m-%d)" "$DURATION" "$WARMUP" "$REPEATS" "$(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
 printf '%-8s | %12s | %12s | %12s | %12s | %14s\n' target "req/s (c64)" "p50 ms (c64)" "p99 ms (c64)" "p50 ms (c1)" "added p50 (c1)"
 for target in direct nginx gateway; do
   read -r rps p50 p99 <<<"${THROUGHPUT[$target]}"
