@@ -98,7 +98,7 @@ measure() { # name port connections seconds -> "req/s p50 p99" (ms)
 
 # Steady state is what is compared: under this load a cold gateway runs at about half speed for its first 6-12 s while
 # the runtime recompiles its hot paths on the one core it shares with them (ReadyToRun does not shorten it; tiering
-# off removes it but costs about 15 % for good), so every target gets the same long warm-up first.
+# off removes it but costs 10-35 % more CPU per request for good), so every target gets the same long warm-up first.
 for port in $BACKEND_PORT $NGINX_PORT $GATEWAY_PORT; do measure warmup "$port" 64 "$WARMUP" >/dev/null; done
 
 declare -A THROUGHPUT LATENCY
