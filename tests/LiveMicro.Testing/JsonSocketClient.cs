@@ -1,10 +1,12 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Xunit;
 
-namespace LiveMicro.Live.Tests;
+namespace LiveMicro.Testing;
 
-public static class RoomSocketClient
+/// <summary>A test's side of a WebSocket that speaks JSON messages.</summary>
+public static class JsonSocketClient
 {
     public static Task SendJsonAsync(this ClientWebSocket socket, string json) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);

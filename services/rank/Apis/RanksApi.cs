@@ -1,0 +1,63 @@
+using System.Globalization;
+using LiveMicro.Rank.Boards;
+using LiveMicro.Rank.Configuration;
+using LiveMicro.ServiceDefaults.ProblemDetails;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace LiveMicro.Rank.Apis;
+
+public static class RanksApi
+{
+    public static IEndpointRouteBuilder MapRanksApi(this IEndpointRouteBuilder app)
+    {
+        var ranks = app.MapGroup("/api/ranks").WithTags("Ranks");
+        ranks.MapGet("/anchors/daily", GetDailyAnchors);
+        ranks.MapGet("/anchors/all-time", GetAllTimeAnchors);
+        app.MapGet("/api/rooms/{roomId:long}/ranks/gifters", GetRoomGifters).WithTags("Ranks");
+        return app;
+    }
+
+    /// <summary>Anchors by the coins they received on one UTC day (<paramref name="date"/> as yyyy-MM-dd, today by
+    /// default).</summary>
+    public static async Task<Results<Ok<Board>, ValidationProblem>> GetDailyAnchors(string? date, int? top, Leaderboards boards,
+        IOptions<RankOptions> options, TimeProvider time)
+    {
+        var day = time.GetUtcNow().UtcDateTime.Date;
+        if (date is not null && !DateTime.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out day))
+        {
+            return Problems.Validation("date", "The date must be a day as yyyy-MM-dd.");
+        }
+
+        if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
+        return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(AnchorsBoard.Daily, day, count)));
+    }
+
+    public static async Task<Results<Ok<Board>, ValidationProblem>> GetAllTimeAnchors(int? top, Leaderboards boards,
+        IOptions<RankOptions> options)
+    {
+        if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
+        return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(AnchorsBoard.AllTime, default, count)));
+    }
+
+    /// <summary>A room's gifters by the coins they gave in it.</summary>
+    public static async Task<Results<Ok<Board>, ValidationProblem>> GetRoomGifters(long roomId, int? top, Leaderboards boards,
+        IOptions<RankOptions> options)
+    {
+        if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
+        return TypedResults.Ok(new Board(await boards.TopGiftersAsync(roomId, count)));
+    }
+
+    internal static int? Top(int? top, RankOptions options) => top switch
+    {
+        null => options.DefaultTop,
+        >= 1 and var t when t <= options.MaxTop => t,
+        _ => null,
+    };
+
+    internal static ValidationProblem TopProblem(RankOptions options) =>
+        Problems.Validation("top", $"top must be between 1 and {options.MaxTop}.");
+}
+
+public sealed record Board(IReadOnlyList<BoardEntry> Entries);

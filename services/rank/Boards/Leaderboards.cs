@@ -1,0 +1,117 @@
+using System.Globalization;
+using LiveMicro.Contracts;
+using LiveMicro.Rank.Configuration;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LiveMicro.Rank.Boards;
+
+/// <summary>The gift boards, as Redis sorted sets of user ids scored in coins: each room's gifters, and the anchors by
+/// the coins they received, per UTC day and for all time; display names in one hash beside them.</summary>
+public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOptions> options)
+{
+    // One script so a gift lands on every board or none, and at most once however often its event is delivered:
+    // the event bus marks an event handled only after its handler returns, so a crash in between redelivers it.
+    private const string AddGiftScript = """
+        if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
+        redis.call('ZINCRBY', KEYS[2], ARGV[2], ARGV[3])
+        redis.call('ZINCRBY', KEYS[3], ARGV[2], ARGV[4])
+        redis.call('EXPIRE', KEYS[3], ARGV[5])
+        redis.call('ZINCRBY', KEYS[4], ARGV[2], ARGV[4])
+        redis.call('HSET', KEYS[5], ARGV[3], ARGV[6])
+        return 1
+        """;
+
+    private readonly RankOptions _options = options.Value;
+
+    /// <summary>False when this gift was already counted.</summary>
+    public async Task<bool> AddGiftAsync(GiftSent gift)
+    {
+        var day = gift.OccurredAt.UtcDateTime.Date;
+        var keepDay = (long)(day.AddDays(1 + _options.DailyBoardRetentionDays) - DateTime.UtcNow).TotalSeconds;
+        RedisKey[] keys =
+        [
+            Key($"applied-gift:{gift.Id:N}"), RoomGiftersKey(gift.RoomId), AnchorsKey(AnchorsBoard.Daily, day),
+            AnchorsKey(AnchorsBoard.AllTime, day), NamesKey,
+        ];
+        RedisValue[] arguments =
+        [
+            (long)_options.AppliedGiftRetention.TotalSeconds, gift.TotalCoins, gift.SenderId, gift.AnchorId,
+            Math.Max(keepDay, 1), gift.SenderName,
+        ];
+        var applied = (long)await redis.GetDatabase().ScriptEvaluateAsync(AddGiftScript, keys, arguments) == 1;
+        if (applied)
+        {
+            // every instance pushes to its own watchers of these boards
+            var subscriber = redis.GetSubscriber();
+            await subscriber.PublishAsync(ChangesChannel, BoardId.RoomGifters(gift.RoomId).Topic);
+            await subscriber.PublishAsync(ChangesChannel, BoardId.AnchorsTopic);
+        }
+
+        return applied;
+    }
+
+    /// <summary>Where each change is announced, as the <see cref="BoardId.Topic"/> of the boards it moved.</summary>
+    public RedisChannel ChangesChannel => _options.KeyPrefix + "changed";
+
+    public Task<IReadOnlyList<BoardEntry>> TopAsync(BoardId board, int top, DateTime today) => board.RoomId is { } roomId
+        ? TopGiftersAsync(roomId, top)
+        : TopAnchorsAsync(board.Anchors, today, top);
+
+    public async Task SetNameAsync(long userId, string displayName) =>
+        await redis.GetDatabase().HashSetAsync(NamesKey, userId, displayName);
+
+    public Task<IReadOnlyList<BoardEntry>> TopGiftersAsync(long roomId, int top) => TopAsync(RoomGiftersKey(roomId), top);
+
+    public Task<IReadOnlyList<BoardEntry>> TopAnchorsAsync(AnchorsBoard board, DateTime day, int top) =>
+        TopAsync(AnchorsKey(board, day), top);
+
+    private async Task<IReadOnlyList<BoardEntry>> TopAsync(RedisKey key, int top)
+    {
+        var database = redis.GetDatabase();
+        var entries = await database.SortedSetRangeByRankWithScoresAsync(key, 0, top - 1, Order.Descending);
+        if (entries.Length == 0) return [];
+        var names = await database.HashGetAsync(NamesKey, entries.Select(e => e.Element).ToArray());
+        return entries.Select((entry, i) => new BoardEntry(i + 1, (long)entry.Element, names[i].IsNull ? null : (string?)names[i],
+            (long)entry.Score)).ToList();
+    }
+
+    private RedisKey NamesKey => Key("names");
+
+    private RedisKey RoomGiftersKey(long roomId) => Key($"room:{roomId}:gifters");
+
+    private RedisKey AnchorsKey(AnchorsBoard board, DateTime day) => board switch
+    {
+        AnchorsBoard.Daily => Key($"anchors:day:{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}"),
+        _ => Key("anchors:all"),
+    };
+
+    private RedisKey Key(string name) => _options.KeyPrefix + name;
+}
+
+public enum AnchorsBoard
+{
+    Daily,
+    AllTime,
+}
+
+/// <summary>A board as watchers name it: one room's gifters, or an anchors board. Changes are announced per room and
+/// for the anchors boards together (a gift moves the day's and the all-time board at once).</summary>
+public readonly record struct BoardId(long? RoomId, AnchorsBoard Anchors)
+{
+    public static BoardId RoomGifters(long roomId) => new(roomId, default);
+
+    public static BoardId AnchorsOf(AnchorsBoard board) => new(null, board);
+
+    public const string AnchorsTopic = "anchors";
+
+    /// <summary>What a change of this board is announced as.</summary>
+    public string Topic => RoomId is { } roomId ? $"room:{roomId}" : AnchorsTopic;
+
+    /// <summary>The board's name in messages to watchers.</summary>
+    public string Describe() => RoomId is { } roomId ? $"room:{roomId}:gifters"
+        : Anchors == AnchorsBoard.Daily ? "anchors:daily" : "anchors:all-time";
+}
+
+/// <summary>One place on a board: <paramref name="Name"/> is null until the user's name has been seen.</summary>
+public sealed record BoardEntry(int Rank, long UserId, string? Name, long Score);
