@@ -1,4 +1,5 @@
 extern alias auth;
+extern alias user;
 using System.Net.WebSockets;
 using LiveMicro.Contracts;
 using LiveMicro.EventBus;
@@ -13,8 +14,8 @@ public sealed class RankCollection : ICollectionFixture<RankFixture>
     public const string Name = "rank";
 }
 
-/// <summary>Real PostgreSQL (for auth) and Redis; the auth service (UserRegistered) and the rank service in-process,
-/// talking through the real event bus.</summary>
+/// <summary>Real PostgreSQL (for auth and user) and Redis; the auth service (UserRegistered), the user service
+/// (UserFollowed, UserUnfollowed) and the rank service in-process, talking through the real event bus.</summary>
 public sealed class RankFixture : IAsyncLifetime
 {
     private TestBackends? _backends;
@@ -27,6 +28,11 @@ public sealed class RankFixture : IAsyncLifetime
 
     public HttpClient Ranks { get; private set; } = null!;
 
+    public ServiceApp<user::Program> UserApp { get; private set; } = null!;
+
+    /// <summary>The user service, whose follows and unfollows feed the followers board.</summary>
+    public HttpClient Users { get; private set; } = null!;
+
     /// <summary>Publishes as interact would: onto the same Redis streams the rank service consumes.</summary>
     public IEventBus Events => RankApp.Services.GetRequiredService<IEventBus>();
 
@@ -35,6 +41,8 @@ public sealed class RankFixture : IAsyncLifetime
         _backends = await TestBackends.StartAsync();
         AuthApp = new ServiceApp<auth::Program>(await _backends.SettingsAsync("AuthDb"));
         Auth = AuthApp.CreateClient();
+        UserApp = new ServiceApp<user::Program>(await _backends.SettingsAsync("UserDb"), TestBackends.JwksFrom(AuthApp));
+        Users = UserApp.CreateClient();
         var settings = await _backends.SettingsAsync("RankDb");
         settings["Rank:PushInterval"] = "00:00:00.050";
         RankSettings = settings;
@@ -77,7 +85,9 @@ public sealed class RankFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Ranks?.Dispose();
+        Users?.Dispose();
         Auth?.Dispose();
+        if (UserApp is not null) await UserApp.DisposeAsync();
         if (RankApp is not null) await RankApp.DisposeAsync();
         if (AuthApp is not null) await AuthApp.DisposeAsync();
         if (_backends is not null) await _backends.DisposeAsync();

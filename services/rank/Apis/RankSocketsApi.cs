@@ -19,7 +19,8 @@ public static class RankSocketsApi
             {
                 null or "anchors-daily" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Daily), top, http, feeds, options.Value),
                 "anchors-all-time" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.AllTime), top, http, feeds, options.Value),
-                _ => Task.FromResult<IResult>(Problems.Validation("board", "board is anchors-daily or anchors-all-time.")),
+                "anchors-followers" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Followers), top, http, feeds, options.Value),
+                _ => Task.FromResult<IResult>(Problems.Validation("board", "board is anchors-daily, anchors-all-time or anchors-followers.")),
             }).WithTags("Ranks");
         return app;
     }

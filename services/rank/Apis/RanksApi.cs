@@ -13,7 +13,10 @@ public static class RanksApi
     {
         var ranks = app.MapGroup("/api/ranks").WithTags("Ranks");
         ranks.MapGet("/anchors/daily", GetDailyAnchors);
-        ranks.MapGet("/anchors/all-time", GetAllTimeAnchors);
+        ranks.MapGet("/anchors/all-time", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
+            GetAnchorsAsync(AnchorsBoard.AllTime, top, boards, options));
+        ranks.MapGet("/anchors/followers", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
+            GetAnchorsAsync(AnchorsBoard.Followers, top, boards, options));
         app.MapGet("/api/rooms/{roomId:long}/ranks/gifters", GetRoomGifters).WithTags("Ranks");
         return app;
     }
@@ -34,11 +37,12 @@ public static class RanksApi
         return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(AnchorsBoard.Daily, day, count)));
     }
 
-    public static async Task<Results<Ok<Board>, ValidationProblem>> GetAllTimeAnchors(int? top, Leaderboards boards,
+    /// <summary>A board that is not per day: anchors by coins received for all time, or by followers.</summary>
+    public static async Task<Results<Ok<Board>, ValidationProblem>> GetAnchorsAsync(AnchorsBoard board, int? top, Leaderboards boards,
         IOptions<RankOptions> options)
     {
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(AnchorsBoard.AllTime, default, count)));
+        return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(board, default, count)));
     }
 
     /// <summary>A room's gifters by the coins they gave in it.</summary>

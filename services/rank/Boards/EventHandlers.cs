@@ -20,3 +20,15 @@ public sealed class UserProfileChangedHandler(Leaderboards boards) : IIntegratio
     public Task HandleAsync(UserProfileChanged @event, CancellationToken cancellationToken) =>
         boards.SetNameAsync(@event.UserId, @event.DisplayName);
 }
+
+public sealed class UserFollowedHandler(Leaderboards boards) : IIntegrationEventHandler<UserFollowed>
+{
+    public Task HandleAsync(UserFollowed @event, CancellationToken cancellationToken) =>
+        boards.SetFollowersAsync(@event.FolloweeId, @event.FolloweeFollowerCount, @event.OccurredAt);
+}
+
+public sealed class UserUnfollowedHandler(Leaderboards boards) : IIntegrationEventHandler<UserUnfollowed>
+{
+    public Task HandleAsync(UserUnfollowed @event, CancellationToken cancellationToken) =>
+        boards.SetFollowersAsync(@event.FolloweeId, @event.FolloweeFollowerCount, @event.OccurredAt);
+}

@@ -6,8 +6,9 @@ using StackExchange.Redis;
 
 namespace LiveMicro.Rank.Boards;
 
-/// <summary>The gift boards, as Redis sorted sets of user ids scored in coins: each room's gifters, and the anchors by
-/// the coins they received, per UTC day and for all time; display names in one hash beside them.</summary>
+/// <summary>The boards, as Redis sorted sets of user ids: each room's gifters and the anchors by the coins they
+/// received (per UTC day and for all time), scored in coins; the anchors by followers; display names in one hash
+/// beside them.</summary>
 public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOptions> options)
 {
     // One script so a gift lands on every board or none, and at most once however often its event is delivered:
@@ -58,6 +59,26 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
         ? TopGiftersAsync(roomId, top)
         : TopAnchorsAsync(board.Anchors, today, top);
 
+    // Follower counts come as totals, newest wins: an event older than the one applied (a redelivery, or instances
+    // handling a follow and an unfollow out of order) changes nothing.
+    private const string SetFollowersScript = """
+        local applied = redis.call('HGET', KEYS[2], ARGV[1])
+        if applied and tonumber(applied) > tonumber(ARGV[3]) then return 0 end
+        redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+        if tonumber(ARGV[2]) > 0 then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[1], ARGV[1]) end
+        return 1
+        """;
+
+    /// <summary>False when a newer count was already applied.</summary>
+    public async Task<bool> SetFollowersAsync(long userId, long followers, DateTimeOffset at)
+    {
+        RedisKey[] keys = [AnchorsKey(AnchorsBoard.Followers, default), Key("anchors:followers:at")];
+        RedisValue[] arguments = [userId, followers, at.ToUnixTimeMilliseconds()];
+        var applied = (long)await redis.GetDatabase().ScriptEvaluateAsync(SetFollowersScript, keys, arguments) == 1;
+        if (applied) await redis.GetSubscriber().PublishAsync(ChangesChannel, BoardId.AnchorsTopic);
+        return applied;
+    }
+
     public async Task SetNameAsync(long userId, string displayName) =>
         await redis.GetDatabase().HashSetAsync(NamesKey, userId, displayName);
 
@@ -83,6 +104,7 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
     private RedisKey AnchorsKey(AnchorsBoard board, DateTime day) => board switch
     {
         AnchorsBoard.Daily => Key($"anchors:day:{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}"),
+        AnchorsBoard.Followers => Key("anchors:followers"),
         _ => Key("anchors:all"),
     };
 
@@ -93,10 +115,11 @@ public enum AnchorsBoard
 {
     Daily,
     AllTime,
+    Followers,
 }
 
 /// <summary>A board as watchers name it: one room's gifters, or an anchors board. Changes are announced per room and
-/// for the anchors boards together (a gift moves the day's and the all-time board at once).</summary>
+/// for the anchors boards together (a gift moves the day's and the all-time board at once; follows are rarer).</summary>
 public readonly record struct BoardId(long? RoomId, AnchorsBoard Anchors)
 {
     public static BoardId RoomGifters(long roomId) => new(roomId, default);
@@ -109,8 +132,12 @@ public readonly record struct BoardId(long? RoomId, AnchorsBoard Anchors)
     public string Topic => RoomId is { } roomId ? $"room:{roomId}" : AnchorsTopic;
 
     /// <summary>The board's name in messages to watchers.</summary>
-    public string Describe() => RoomId is { } roomId ? $"room:{roomId}:gifters"
-        : Anchors == AnchorsBoard.Daily ? "anchors:daily" : "anchors:all-time";
+    public string Describe() => RoomId is { } roomId ? $"room:{roomId}:gifters" : Anchors switch
+    {
+        AnchorsBoard.Daily => "anchors:daily",
+        AnchorsBoard.Followers => "anchors:followers",
+        _ => "anchors:all-time",
+    };
 }
 
 /// <summary>One place on a board: <paramref name="Name"/> is null until the user's name has been seen.</summary>

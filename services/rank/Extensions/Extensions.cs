@@ -16,7 +16,9 @@ public static class Extensions
         builder.AddRedisEventBus()
             .AddSubscription<GiftSent, GiftSentHandler>()
             .AddSubscription<UserRegistered, UserRegisteredHandler>()
-            .AddSubscription<UserProfileChanged, UserProfileChangedHandler>();
+            .AddSubscription<UserProfileChanged, UserProfileChangedHandler>()
+            .AddSubscription<UserFollowed, UserFollowedHandler>()
+            .AddSubscription<UserUnfollowed, UserUnfollowedHandler>();
         builder.Services.AddSingleton<Leaderboards>();
         builder.Services.AddSingleton<BoardFeeds>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BoardFeeds>());
