@@ -7,9 +7,7 @@ namespace LiveMicro.Rank.Tests;
 [Collection(RankCollection.Name)]
 public sealed class FollowersBoardTests(RankFixture fixture)
 {
-    private async Task<IEnumerable<(long UserId, string? Name, long Score)>> FollowersBoardAsync() =>
-        (await (await fixture.Ranks.GetAsync("/api/ranks/anchors/followers?top=100")).ReadJsonAsync())["entries"]!.AsArray()
-        .Select(e => (e!["userId"]!.GetValue<long>(), e["name"]?.GetValue<string>(), e["score"]!.GetValue<long>()));
+    private Task<List<(long UserId, string? Name, long Score)>> FollowersBoardAsync() => fixture.BoardAsync("/api/ranks/anchors/followers?top=100");
 
     [Fact]
     public async Task Follows_through_the_user_service_rank_the_anchor_and_the_last_unfollow_takes_it_off()

@@ -56,6 +56,11 @@ public sealed class RankFixture : IAsyncLifetime
     /// <summary>A room no other test has given to, so that boards start empty.</summary>
     public static long NewRoomId() => Interlocked.Increment(ref _lastRoomId);
 
+    /// <summary>The places on the board at <paramref name="path"/>.</summary>
+    public async Task<List<(long UserId, string? Name, long Score)>> BoardAsync(string path) =>
+        (await (await Ranks.GetAsync(path)).ReadJsonAsync())["entries"]!.AsArray()
+        .Select(e => (e!["userId"]!.GetValue<long>(), e["name"]?.GetValue<string>(), e["score"]!.GetValue<long>())).ToList();
+
     /// <summary>A GiftSent as interact publishes it.</summary>
     public static GiftSent Gift(long roomId, long anchorId, long senderId, string senderName, long coins, DateTimeOffset? at = null) =>
         new(roomId, anchorId, senderId, senderName, GiftId: 1, GiftName: "Rocket", Count: 1, TotalCoins: coins, Level: "epic")

@@ -20,7 +20,9 @@ public static class RankSocketsApi
                 null or "anchors-daily" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Daily), top, http, feeds, options.Value),
                 "anchors-all-time" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.AllTime), top, http, feeds, options.Value),
                 "anchors-followers" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Followers), top, http, feeds, options.Value),
-                _ => Task.FromResult<IResult>(Problems.Validation("board", "board is anchors-daily, anchors-all-time or anchors-followers.")),
+                "anchors-viewers" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Viewers), top, http, feeds, options.Value),
+                _ => Task.FromResult<IResult>(Problems.Validation("board",
+                    "board is anchors-daily, anchors-all-time, anchors-followers or anchors-viewers.")),
             }).WithTags("Ranks");
         return app;
     }

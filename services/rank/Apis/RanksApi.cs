@@ -17,6 +17,8 @@ public static class RanksApi
             GetAnchorsAsync(AnchorsBoard.AllTime, top, boards, options));
         ranks.MapGet("/anchors/followers", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
             GetAnchorsAsync(AnchorsBoard.Followers, top, boards, options));
+        ranks.MapGet("/anchors/viewers", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
+            GetAnchorsAsync(AnchorsBoard.Viewers, top, boards, options));
         app.MapGet("/api/rooms/{roomId:long}/ranks/gifters", GetRoomGifters).WithTags("Ranks");
         return app;
     }
@@ -37,7 +39,8 @@ public static class RanksApi
         return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(AnchorsBoard.Daily, day, count)));
     }
 
-    /// <summary>A board that is not per day: anchors by coins received for all time, or by followers.</summary>
+    /// <summary>A board that is not per day: anchors by coins received for all time, by followers, or by the viewers
+    /// in their live room now.</summary>
     public static async Task<Results<Ok<Board>, ValidationProblem>> GetAnchorsAsync(AnchorsBoard board, int? top, Leaderboards boards,
         IOptions<RankOptions> options)
     {

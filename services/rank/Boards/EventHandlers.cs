@@ -32,3 +32,20 @@ public sealed class UserUnfollowedHandler(Leaderboards boards) : IIntegrationEve
     public Task HandleAsync(UserUnfollowed @event, CancellationToken cancellationToken) =>
         boards.SetFollowersAsync(@event.FolloweeId, @event.FolloweeFollowerCount, @event.OccurredAt);
 }
+
+/// <summary>A room going live puts its anchor on the viewers board (once it has viewers); offline or ended takes it
+/// off. The anchor's name comes with it.</summary>
+public sealed class RoomStatusChangedHandler(Leaderboards boards) : IIntegrationEventHandler<RoomStatusChanged>
+{
+    public async Task HandleAsync(RoomStatusChanged @event, CancellationToken cancellationToken)
+    {
+        await boards.SetNameAsync(@event.AnchorId, @event.AnchorName);
+        await boards.SetViewersAsync(@event.AnchorId, @event.Status, 0, @event.OccurredAt);
+    }
+}
+
+public sealed class ViewerCountChangedHandler(Leaderboards boards) : IIntegrationEventHandler<ViewerCountChanged>
+{
+    public Task HandleAsync(ViewerCountChanged @event, CancellationToken cancellationToken) =>
+        boards.SetViewersAsync(@event.AnchorId, null, @event.ViewerCount, @event.OccurredAt);
+}

@@ -7,8 +7,8 @@ using StackExchange.Redis;
 namespace LiveMicro.Rank.Boards;
 
 /// <summary>The boards, as Redis sorted sets of user ids: each room's gifters and the anchors by the coins they
-/// received (per UTC day and for all time), scored in coins; the anchors by followers; display names in one hash
-/// beside them.</summary>
+/// received (per UTC day and for all time), scored in coins; the anchors by followers; the anchors of live rooms by
+/// viewers; display names in one hash beside them.</summary>
 public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOptions> options)
 {
     // One script so a gift lands on every board or none, and at most once however often its event is delivered:
@@ -79,6 +79,40 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
         return applied;
     }
 
+    // A live room's anchor is on the viewers board with the room's latest count; status and count each take their
+    // newest event (kept apart: a count and a status change may be handled out of order by different instances).
+    private const string SetViewersScript = """
+        local anchor = ARGV[1]
+        local at, value = KEYS[4], KEYS[5]
+        if ARGV[3] ~= '' then at, value = KEYS[2], KEYS[3] end
+        local applied = redis.call('HGET', at, anchor)
+        if applied and tonumber(applied) > tonumber(ARGV[2]) then return 0 end
+        redis.call('HSET', at, anchor, ARGV[2])
+        redis.call('HSET', value, anchor, ARGV[3] ~= '' and ARGV[3] or ARGV[4])
+        local count = tonumber(redis.call('HGET', KEYS[5], anchor) or '0')
+        if redis.call('HGET', KEYS[3], anchor) == 'live' and count > 0 then
+            redis.call('ZADD', KEYS[1], count, anchor)
+        else
+            redis.call('ZREM', KEYS[1], anchor)
+        end
+        return 1
+        """;
+
+    /// <summary>A room's new status (<paramref name="status"/>, else its viewer count); false when a newer event of
+    /// the same kind was already applied.</summary>
+    public async Task<bool> SetViewersAsync(long anchorId, string? status, long viewers, DateTimeOffset at)
+    {
+        RedisKey[] keys =
+        [
+            AnchorsKey(AnchorsBoard.Viewers, default), Key("viewers:status-at"), Key("viewers:status"),
+            Key("viewers:count-at"), Key("viewers:count"),
+        ];
+        RedisValue[] arguments = [anchorId, at.ToUnixTimeMilliseconds(), status ?? "", viewers];
+        var applied = (long)await redis.GetDatabase().ScriptEvaluateAsync(SetViewersScript, keys, arguments) == 1;
+        if (applied) await redis.GetSubscriber().PublishAsync(ChangesChannel, BoardId.AnchorsTopic);
+        return applied;
+    }
+
     public async Task SetNameAsync(long userId, string displayName) =>
         await redis.GetDatabase().HashSetAsync(NamesKey, userId, displayName);
 
@@ -105,6 +139,7 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
     {
         AnchorsBoard.Daily => Key($"anchors:day:{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}"),
         AnchorsBoard.Followers => Key("anchors:followers"),
+        AnchorsBoard.Viewers => Key("anchors:viewers"),
         _ => Key("anchors:all"),
     };
 
@@ -116,6 +151,7 @@ public enum AnchorsBoard
     Daily,
     AllTime,
     Followers,
+    Viewers,
 }
 
 /// <summary>A board as watchers name it: one room's gifters, or an anchors board. Changes are announced per room and
@@ -136,6 +172,7 @@ public readonly record struct BoardId(long? RoomId, AnchorsBoard Anchors)
     {
         AnchorsBoard.Daily => "anchors:daily",
         AnchorsBoard.Followers => "anchors:followers",
+        AnchorsBoard.Viewers => "anchors:viewers",
         _ => "anchors:all-time",
     };
 }

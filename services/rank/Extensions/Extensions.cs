@@ -18,7 +18,9 @@ public static class Extensions
             .AddSubscription<UserRegistered, UserRegisteredHandler>()
             .AddSubscription<UserProfileChanged, UserProfileChangedHandler>()
             .AddSubscription<UserFollowed, UserFollowedHandler>()
-            .AddSubscription<UserUnfollowed, UserUnfollowedHandler>();
+            .AddSubscription<UserUnfollowed, UserUnfollowedHandler>()
+            .AddSubscription<RoomStatusChanged, RoomStatusChangedHandler>()
+            .AddSubscription<ViewerCountChanged, ViewerCountChangedHandler>();
         builder.Services.AddSingleton<Leaderboards>();
         builder.Services.AddSingleton<BoardFeeds>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BoardFeeds>());
