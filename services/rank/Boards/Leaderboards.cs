@@ -9,7 +9,7 @@ namespace LiveMicro.Rank.Boards;
 /// <summary>The boards, as Redis sorted sets of user ids: each room's gifters and the anchors by the coins they
 /// received (per UTC day and for all time), scored in coins; the anchors by followers; the anchors of live rooms by
 /// viewers; display names in one hash beside them.</summary>
-public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOptions> options)
+public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOptions> options, TimeProvider time)
 {
     // One script so a gift lands on every board or none, and at most once however often its event is delivered:
     // the event bus marks an event handled only after its handler returns, so a crash in between redelivers it.
@@ -23,13 +23,42 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
         return 1
         """;
 
+    // Follower counts come as totals, newest wins: an event older than the one applied (a redelivery, or instances
+    // handling a follow and an unfollow out of order) changes nothing.
+    private const string SetFollowersScript = """
+        local applied = redis.call('HGET', KEYS[2], ARGV[1])
+        if applied and tonumber(applied) > tonumber(ARGV[3]) then return 0 end
+        redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+        if tonumber(ARGV[2]) > 0 then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[1], ARGV[1]) end
+        return 1
+        """;
+
+    // A live room's anchor is on the viewers board with the room's latest count; status and count each take their
+    // newest event (kept apart: a count and a status change may be handled out of order by different instances).
+    private const string SetViewersScript = """
+        local anchor = ARGV[1]
+        local at, value = KEYS[4], KEYS[5]
+        if ARGV[3] ~= '' then at, value = KEYS[2], KEYS[3] end
+        local applied = redis.call('HGET', at, anchor)
+        if applied and tonumber(applied) > tonumber(ARGV[2]) then return 0 end
+        redis.call('HSET', at, anchor, ARGV[2])
+        redis.call('HSET', value, anchor, ARGV[3] ~= '' and ARGV[3] or ARGV[4])
+        local count = tonumber(redis.call('HGET', KEYS[5], anchor) or '0')
+        if redis.call('HGET', KEYS[3], anchor) == 'live' and count > 0 then
+            redis.call('ZADD', KEYS[1], count, anchor)
+        else
+            redis.call('ZREM', KEYS[1], anchor)
+        end
+        return 1
+        """;
+
     private readonly RankOptions _options = options.Value;
 
     /// <summary>False when this gift was already counted.</summary>
     public async Task<bool> AddGiftAsync(GiftSent gift)
     {
         var day = gift.OccurredAt.UtcDateTime.Date;
-        var keepDay = (long)(day.AddDays(1 + _options.DailyBoardRetentionDays) - DateTime.UtcNow).TotalSeconds;
+        var keepDay = (long)(day.AddDays(1 + _options.DailyBoardRetentionDays) - time.GetUtcNow().UtcDateTime).TotalSeconds;
         RedisKey[] keys =
         [
             Key($"applied-gift:{gift.Id:N}"), RoomGiftersKey(gift.RoomId), AnchorsKey(AnchorsBoard.Daily, day),
@@ -59,16 +88,6 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
         ? TopGiftersAsync(roomId, top)
         : TopAnchorsAsync(board.Anchors, today, top);
 
-    // Follower counts come as totals, newest wins: an event older than the one applied (a redelivery, or instances
-    // handling a follow and an unfollow out of order) changes nothing.
-    private const string SetFollowersScript = """
-        local applied = redis.call('HGET', KEYS[2], ARGV[1])
-        if applied and tonumber(applied) > tonumber(ARGV[3]) then return 0 end
-        redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-        if tonumber(ARGV[2]) > 0 then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) else redis.call('ZREM', KEYS[1], ARGV[1]) end
-        return 1
-        """;
-
     /// <summary>False when a newer count was already applied.</summary>
     public async Task<bool> SetFollowersAsync(long userId, long followers, DateTimeOffset at)
     {
@@ -78,25 +97,6 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
         if (applied) await redis.GetSubscriber().PublishAsync(ChangesChannel, BoardId.AnchorsTopic);
         return applied;
     }
-
-    // A live room's anchor is on the viewers board with the room's latest count; status and count each take their
-    // newest event (kept apart: a count and a status change may be handled out of order by different instances).
-    private const string SetViewersScript = """
-        local anchor = ARGV[1]
-        local at, value = KEYS[4], KEYS[5]
-        if ARGV[3] ~= '' then at, value = KEYS[2], KEYS[3] end
-        local applied = redis.call('HGET', at, anchor)
-        if applied and tonumber(applied) > tonumber(ARGV[2]) then return 0 end
-        redis.call('HSET', at, anchor, ARGV[2])
-        redis.call('HSET', value, anchor, ARGV[3] ~= '' and ARGV[3] or ARGV[4])
-        local count = tonumber(redis.call('HGET', KEYS[5], anchor) or '0')
-        if redis.call('HGET', KEYS[3], anchor) == 'live' and count > 0 then
-            redis.call('ZADD', KEYS[1], count, anchor)
-        else
-            redis.call('ZREM', KEYS[1], anchor)
-        end
-        return 1
-        """;
 
     /// <summary>A room's new status (<paramref name="status"/>, else its viewer count); false when a newer event of
     /// the same kind was already applied.</summary>
