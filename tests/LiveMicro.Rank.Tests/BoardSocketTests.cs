@@ -51,6 +51,23 @@ public sealed class BoardSocketTests(RankFixture fixture)
     }
 
     [Fact]
+    public async Task The_days_board_socket_gets_the_new_days_board_at_midnight_without_a_gift()
+    {
+        var clock = new ShiftedTimeProvider(TimeSpan.Zero);
+        var (app, client) = fixture.StartRank(clock);
+        await using var _ = app;
+        using var __ = client;
+        var anchorId = Random.Shared.NextInt64(1, long.MaxValue);
+        await app.Services.GetRequiredService<Leaderboards>().AddGiftAsync(RankFixture.Gift(RankFixture.NewRoomId(), anchorId, 6, "Six", 66));
+        using var socket = await fixture.ConnectAsync("/ws/ranks?board=anchors-daily&top=100", client);
+        Assert.Contains((anchorId, 66L), Places((await socket.ReceiveJsonAsync())!));
+
+        clock.Offset = TimeSpan.FromDays(1);
+
+        await socket.ReceiveUntilAsync(m => !Places(m).Any(p => p.UserId == anchorId), "the next day's board, without today's gift");
+    }
+
+    [Fact]
     public async Task A_client_that_closes_gets_a_normal_close_back()
     {
         using var socket = await fixture.ConnectAsync("/ws/ranks");

@@ -69,9 +69,13 @@ public sealed class RankFixture : IAsyncLifetime
         };
 
     /// <summary>A rank instance on a real port (a browser's WebSocket needs one), on the collection's Redis.</summary>
-    public (ServiceApp<Program> App, HttpClient Client) StartRank()
+    public (ServiceApp<Program> App, HttpClient Client) StartRank(TimeProvider? time = null)
     {
-        var app = new ServiceApp<Program>(RankSettings, TestBackends.JwksFrom(AuthApp));
+        var app = new ServiceApp<Program>(RankSettings, services =>
+        {
+            TestBackends.JwksFrom(AuthApp)(services);
+            if (time is not null) services.AddSingleton(time);
+        });
         app.UseKestrel(0);
         app.StartServer();
         return (app, app.CreateClient());

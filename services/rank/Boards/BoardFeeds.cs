@@ -44,8 +44,19 @@ public sealed partial class BoardFeeds(IConnectionMultiplexer redis, Leaderboard
     {
         await redis.GetSubscriber().SubscribeAsync(boards.ChangesChannel, (_, topic) => MarkChanged(topic));
         using var timer = new PeriodicTimer(options.Value.PushInterval, time);
+        var today = time.GetUtcNow().UtcDateTime.Date;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            if (time.GetUtcNow().UtcDateTime.Date != today)
+            {
+                // at midnight (UTC) the day's board is a new one, though nothing was announced
+                today = time.GetUtcNow().UtcDateTime.Date;
+                foreach (var feed in _feeds.Values)
+                {
+                    if (feed.Board == BoardId.AnchorsOf(AnchorsBoard.Daily)) feed.MarkChanged();
+                }
+            }
+
             foreach (var feed in _feeds.Values)
             {
                 if (!feed.TakeChanged()) continue;
