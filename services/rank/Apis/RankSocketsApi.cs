@@ -10,22 +10,27 @@ namespace LiveMicro.Rank.Apis;
 /// most once per <see cref="RankOptions.PushInterval"/>). Anonymous; nothing is read from the client but its close.</summary>
 public static class RankSocketsApi
 {
+    private const string BoardPrefix = "anchors-";
+
     public static IEndpointRouteBuilder MapRankSocketsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ws/rooms/{roomId:long}/ranks", (long roomId, int? top, HttpContext http, BoardFeeds feeds, IOptions<RankOptions> options) =>
             WatchAsync(BoardId.RoomGifters(roomId), top, http, feeds, options.Value)).WithTags("Ranks");
         app.MapGet("/ws/ranks", (string? board, int? top, HttpContext http, BoardFeeds feeds, IOptions<RankOptions> options) =>
-            board switch
-            {
-                null or "anchors-daily" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Daily), top, http, feeds, options.Value),
-                "anchors-all-time" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.AllTime), top, http, feeds, options.Value),
-                "anchors-followers" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Followers), top, http, feeds, options.Value),
-                "anchors-viewers" => WatchAsync(BoardId.AnchorsOf(AnchorsBoard.Viewers), top, http, feeds, options.Value),
-                _ => Task.FromResult<IResult>(Problems.Validation("board",
-                    "board is anchors-daily, anchors-all-time, anchors-followers or anchors-viewers.")),
-            }).WithTags("Ranks");
+            AnchorsBoardNamed(board) is { } anchors
+                ? WatchAsync(BoardId.AnchorsOf(anchors), top, http, feeds, options.Value)
+                : Task.FromResult<IResult>(Problems.Validation("board",
+                    $"board is one of {string.Join(", ", AnchorsBoards.ByName.Keys.Select(name => BoardPrefix + name))}.")))
+            .WithTags("Ranks");
         return app;
     }
+
+    /// <summary>The anchors board a <c>board</c> parameter names (the day's when there is none), or null.</summary>
+    private static AnchorsBoard? AnchorsBoardNamed(string? board) =>
+        board is null ? AnchorsBoard.Daily
+        : board.StartsWith(BoardPrefix, StringComparison.Ordinal) && AnchorsBoards.ByName.TryGetValue(board[BoardPrefix.Length..], out var anchors)
+            ? anchors
+            : null;
 
     private static async Task<IResult> WatchAsync(BoardId board, int? top, HttpContext http, BoardFeeds feeds, RankOptions options)
     {
@@ -35,7 +40,7 @@ public static class RankSocketsApi
             return Problems.Create(StatusCodes.Status400BadRequest, "websocket-required", "This endpoint speaks WebSocket only.");
         }
 
-        using var watch = await feeds.WatchAsync(board, count, http.RequestAborted);
+        using var watch = await feeds.WatchAsync(board, count);
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.HeartbeatInterval,

@@ -13,12 +13,12 @@ public static class RanksApi
     {
         var ranks = app.MapGroup("/api/ranks").WithTags("Ranks");
         ranks.MapGet("/anchors/daily", GetDailyAnchors);
-        ranks.MapGet("/anchors/all-time", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
-            GetAnchorsAsync(AnchorsBoard.AllTime, top, boards, options));
-        ranks.MapGet("/anchors/followers", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
-            GetAnchorsAsync(AnchorsBoard.Followers, top, boards, options));
-        ranks.MapGet("/anchors/viewers", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
-            GetAnchorsAsync(AnchorsBoard.Viewers, top, boards, options));
+        foreach (var (name, board) in AnchorsBoards.ByName.Where(pair => pair.Value != AnchorsBoard.Daily))
+        {
+            ranks.MapGet($"/anchors/{name}", (int? top, Leaderboards boards, IOptions<RankOptions> options) =>
+                GetAnchorsAsync(board, top, boards, options));
+        }
+
         app.MapGet("/api/rooms/{roomId:long}/ranks/gifters", GetRoomGifters).WithTags("Ranks");
         return app;
     }
@@ -36,7 +36,7 @@ public static class RanksApi
         }
 
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(AnchorsBoard.Daily, day, count)));
+        return TypedResults.Ok(new Board(await boards.TopAsync(BoardId.AnchorsOf(AnchorsBoard.Daily), count, day)));
     }
 
     /// <summary>A board that is not per day: anchors by coins received for all time, by followers, or by the viewers
@@ -45,7 +45,7 @@ public static class RanksApi
         IOptions<RankOptions> options)
     {
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopAnchorsAsync(board, default, count)));
+        return TypedResults.Ok(new Board(await boards.TopAsync(BoardId.AnchorsOf(board), count, default)));
     }
 
     /// <summary>A room's gifters by the coins they gave in it.</summary>
@@ -53,7 +53,7 @@ public static class RanksApi
         IOptions<RankOptions> options)
     {
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopGiftersAsync(roomId, count)));
+        return TypedResults.Ok(new Board(await boards.TopAsync(BoardId.RoomGifters(roomId), count, default)));
     }
 
     internal static int? Top(int? top, RankOptions options) => top switch

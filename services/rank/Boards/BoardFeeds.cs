@@ -14,9 +14,12 @@ public sealed partial class BoardFeeds(IConnectionMultiplexer redis, Leaderboard
 {
     private readonly ConcurrentDictionary<(BoardId Board, int Top), BoardFeed> _feeds = new();
 
+    // what was announced since the last tick: one write per announcement, matched against the feeds once per tick
+    private readonly ConcurrentDictionary<string, bool> _changedTopics = new();
+
     /// <summary>The feed of <paramref name="board"/>'s top <paramref name="top"/>, its first state read; dispose the
     /// returned watch when the socket ends.</summary>
-    public async Task<BoardWatch> WatchAsync(BoardId board, int top, CancellationToken cancellationToken)
+    public async Task<BoardWatch> WatchAsync(BoardId board, int top)
     {
         while (true)
         {
@@ -42,7 +45,10 @@ public sealed partial class BoardFeeds(IConnectionMultiplexer redis, Leaderboard
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await redis.GetSubscriber().SubscribeAsync(boards.ChangesChannel, (_, topic) => MarkChanged(topic));
+        await redis.GetSubscriber().SubscribeAsync(boards.ChangesChannel, (_, topic) =>
+        {
+            if (!topic.IsNullOrEmpty) _changedTopics[topic!] = true;
+        });
         using var timer = new PeriodicTimer(options.Value.PushInterval, time);
         var today = time.GetUtcNow().UtcDateTime.Date;
         while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -57,6 +63,7 @@ public sealed partial class BoardFeeds(IConnectionMultiplexer redis, Leaderboard
                 }
             }
 
+            MarkAnnouncedChanges();
             foreach (var feed in _feeds.Values)
             {
                 if (!feed.TakeChanged()) continue;
@@ -67,17 +74,25 @@ public sealed partial class BoardFeeds(IConnectionMultiplexer redis, Leaderboard
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
                     feed.MarkChanged(); // tried again next interval
-                    LogRefreshFailed(logger, feed.Board.Topic, e.Message);
+                    LogRefreshFailed(logger, feed.Topic, e.Message);
                 }
             }
         }
     }
 
-    private void MarkChanged(string? topic)
+    private void MarkAnnouncedChanges()
     {
+        if (_changedTopics.IsEmpty) return;
+        // taken out before the feeds are marked: an announcement arriving meanwhile is kept for the next tick
+        var changed = new HashSet<string>();
+        foreach (var topic in _changedTopics.Keys)
+        {
+            if (_changedTopics.TryRemove(topic, out _)) changed.Add(topic);
+        }
+
         foreach (var feed in _feeds.Values)
         {
-            if (feed.Board.Topic == topic) feed.MarkChanged();
+            if (changed.Contains(feed.Topic)) feed.MarkChanged();
         }
     }
 
@@ -107,6 +122,9 @@ public sealed class BoardFeed(BoardId board, int top)
     public BoardId Board => board;
 
     public int Top => top;
+
+    /// <summary>The board's <see cref="BoardId.Topic"/>, made once.</summary>
+    public string Topic { get; } = board.Topic;
 
     public byte[]? Latest { get; private set; }
 

@@ -84,9 +84,9 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
     /// <summary>Where each change is announced, as the <see cref="BoardId.Topic"/> of the boards it moved.</summary>
     public RedisChannel ChangesChannel => _options.KeyPrefix + "changed";
 
-    public Task<IReadOnlyList<BoardEntry>> TopAsync(BoardId board, int top, DateTime today) => board.RoomId is { } roomId
-        ? TopGiftersAsync(roomId, top)
-        : TopAnchorsAsync(board.Anchors, today, top);
+    /// <summary>The board's top <paramref name="top"/>; <paramref name="day"/> picks the day of the daily board.</summary>
+    public Task<IReadOnlyList<BoardEntry>> TopAsync(BoardId board, int top, DateTime day) =>
+        TopAsync(board.RoomId is { } roomId ? RoomGiftersKey(roomId) : AnchorsKey(board.Anchors, day), top);
 
     /// <summary>False when a newer count was already applied.</summary>
     public async Task<bool> SetFollowersAsync(long userId, long followers, DateTimeOffset at)
@@ -115,11 +115,6 @@ public sealed class Leaderboards(IConnectionMultiplexer redis, IOptions<RankOpti
 
     public async Task SetNameAsync(long userId, string displayName) =>
         await redis.GetDatabase().HashSetAsync(NamesKey, userId, displayName);
-
-    public Task<IReadOnlyList<BoardEntry>> TopGiftersAsync(long roomId, int top) => TopAsync(RoomGiftersKey(roomId), top);
-
-    public Task<IReadOnlyList<BoardEntry>> TopAnchorsAsync(AnchorsBoard board, DateTime day, int top) =>
-        TopAsync(AnchorsKey(board, day), top);
 
     private async Task<IReadOnlyList<BoardEntry>> TopAsync(RedisKey key, int top)
     {
@@ -154,6 +149,20 @@ public enum AnchorsBoard
     Viewers,
 }
 
+public static class AnchorsBoards
+{
+    /// <summary>Each anchors board's name, as its REST path, its WebSocket <c>board</c> and its messages spell it.</summary>
+    public static readonly IReadOnlyDictionary<string, AnchorsBoard> ByName = new Dictionary<string, AnchorsBoard>
+    {
+        ["daily"] = AnchorsBoard.Daily,
+        ["all-time"] = AnchorsBoard.AllTime,
+        ["followers"] = AnchorsBoard.Followers,
+        ["viewers"] = AnchorsBoard.Viewers,
+    };
+
+    public static string Name(this AnchorsBoard board) => ByName.First(pair => pair.Value == board).Key;
+}
+
 /// <summary>A board as watchers name it: one room's gifters, or an anchors board. Changes are announced per room and
 /// for the anchors boards together (a gift moves the day's and the all-time board at once; follows are rarer).</summary>
 public readonly record struct BoardId(long? RoomId, AnchorsBoard Anchors)
@@ -168,13 +177,7 @@ public readonly record struct BoardId(long? RoomId, AnchorsBoard Anchors)
     public string Topic => RoomId is { } roomId ? $"room:{roomId}" : AnchorsTopic;
 
     /// <summary>The board's name in messages to watchers.</summary>
-    public string Describe() => RoomId is { } roomId ? $"room:{roomId}:gifters" : Anchors switch
-    {
-        AnchorsBoard.Daily => "anchors:daily",
-        AnchorsBoard.Followers => "anchors:followers",
-        AnchorsBoard.Viewers => "anchors:viewers",
-        _ => "anchors:all-time",
-    };
+    public string Describe() => RoomId is { } roomId ? $"room:{roomId}:gifters" : $"anchors:{Anchors.Name()}";
 }
 
 /// <summary>One place on a board: <paramref name="Name"/> is null until the user's name has been seen.</summary>
