@@ -11,11 +11,19 @@ namespace LiveMicro.Rank.Apis;
 public static class RankSocketsApi
 {
     private const string BoardPrefix = "anchors-";
+    private const string AllTimeGifters = "gifters";
+    private const string BroadcastGifters = "broadcast-gifters";
 
     public static IEndpointRouteBuilder MapRankSocketsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ws/rooms/{roomId:long}/ranks", (long roomId, int? top, HttpContext http, BoardFeeds feeds, IOptions<RankOptions> options) =>
-            WatchAsync(BoardId.RoomGifters(roomId), top, http, feeds, options.Value)).WithTags("Ranks");
+        app.MapGet("/ws/rooms/{roomId:long}/ranks", (long roomId, string? board, int? top, HttpContext http, BoardFeeds feeds,
+                IOptions<RankOptions> options) => board switch
+            {
+                null or AllTimeGifters => WatchAsync(BoardId.RoomGifters(roomId), top, http, feeds, options.Value),
+                BroadcastGifters => WatchAsync(BoardId.BroadcastGifters(roomId), top, http, feeds, options.Value),
+                _ => Task.FromResult<IResult>(Problems.Validation("board", $"board is {AllTimeGifters} or {BroadcastGifters}.")),
+            })
+            .WithTags("Ranks");
         app.MapGet("/ws/ranks", (string? board, int? top, HttpContext http, BoardFeeds feeds, IOptions<RankOptions> options) =>
             AnchorsBoardNamed(board) is { } anchors
                 ? WatchAsync(BoardId.AnchorsOf(anchors), top, http, feeds, options.Value)

@@ -20,6 +20,7 @@ public static class RanksApi
         }
 
         app.MapGet("/api/rooms/{roomId:long}/ranks/gifters", GetRoomGifters).WithTags("Ranks");
+        app.MapGet("/api/rooms/{roomId:long}/ranks/gifters/broadcast", GetBroadcastGifters).WithTags("Ranks");
         return app;
     }
 
@@ -36,7 +37,7 @@ public static class RanksApi
         }
 
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopAsync(BoardId.AnchorsOf(AnchorsBoard.Daily), count, day)));
+        return TypedResults.Ok(new Board((await boards.TopAsync(BoardId.AnchorsOf(AnchorsBoard.Daily), count, day)).Entries));
     }
 
     /// <summary>A board that is not per day: anchors by coins received for all time, by followers, or by the viewers
@@ -45,7 +46,7 @@ public static class RanksApi
         IOptions<RankOptions> options)
     {
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopAsync(BoardId.AnchorsOf(board), count, default)));
+        return TypedResults.Ok(new Board((await boards.TopAsync(BoardId.AnchorsOf(board), count, default)).Entries));
     }
 
     /// <summary>A room's gifters by the coins they gave in it.</summary>
@@ -53,7 +54,17 @@ public static class RanksApi
         IOptions<RankOptions> options)
     {
         if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
-        return TypedResults.Ok(new Board(await boards.TopAsync(BoardId.RoomGifters(roomId), count, default)));
+        return TypedResults.Ok(new Board((await boards.TopAsync(BoardId.RoomGifters(roomId), count, default)).Entries));
+    }
+
+    /// <summary>A room's gifters in its latest broadcast (the one live now, else the last), with when it started;
+    /// no entries and no start for a room that never went live.</summary>
+    public static async Task<Results<Ok<BroadcastBoard>, ValidationProblem>> GetBroadcastGifters(long roomId, int? top,
+        Leaderboards boards, IOptions<RankOptions> options)
+    {
+        if (Top(top, options.Value) is not { } count) return TopProblem(options.Value);
+        var board = await boards.TopAsync(BoardId.BroadcastGifters(roomId), count, default);
+        return TypedResults.Ok(new BroadcastBoard(board.BroadcastStartedAt, board.Entries));
     }
 
     internal static int? Top(int? top, RankOptions options) => top switch
@@ -68,3 +79,5 @@ public static class RanksApi
 }
 
 public sealed record Board(IReadOnlyList<BoardEntry> Entries);
+
+public sealed record BroadcastBoard(DateTimeOffset? StartedAt, IReadOnlyList<BoardEntry> Entries);

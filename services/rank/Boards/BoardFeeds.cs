@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using LiveMicro.Rank.Configuration;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -98,16 +99,21 @@ public sealed partial class BoardFeeds(IConnectionMultiplexer redis, Leaderboard
 
     private async Task RefreshAsync(BoardFeed feed)
     {
-        var entries = await boards.TopAsync(feed.Board, feed.Top, time.GetUtcNow().UtcDateTime.Date);
-        feed.Publish(JsonSerializer.SerializeToUtf8Bytes(new BoardMessage(feed.Board.Describe(), entries), JsonSerializerOptions.Web));
+        var board = await boards.TopAsync(feed.Board, feed.Top, time.GetUtcNow().UtcDateTime.Date);
+        feed.Publish(JsonSerializer.SerializeToUtf8Bytes(new BoardMessage(feed.Board.Describe(), board.Entries, board.BroadcastStartedAt),
+            JsonSerializerOptions.Web));
     }
 
     [LoggerMessage(LogLevel.Warning, "Board {Topic} could not be read for its watchers: {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string topic, string reason);
 }
 
-/// <summary>What a watcher is sent: the board's name and its current top.</summary>
-public sealed record BoardMessage(string Board, IReadOnlyList<BoardEntry> Entries)
+/// <summary>What a watcher is sent: the board's name and its current top; a broadcast's board says when the broadcast
+/// started (a new start is a new, empty board).</summary>
+public sealed record BoardMessage(
+    string Board,
+    IReadOnlyList<BoardEntry> Entries,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? BroadcastStartedAt)
 {
     public string Type => "board";
 }

@@ -33,14 +33,16 @@ public sealed class UserUnfollowedHandler(Leaderboards boards) : IIntegrationEve
         boards.SetFollowersAsync(@event.FolloweeId, @event.FolloweeFollowerCount, @event.OccurredAt);
 }
 
-/// <summary>A room going live puts its anchor on the viewers board (once it has viewers); offline or ended takes it
-/// off. The anchor's name comes with it.</summary>
+/// <summary>A room going live starts a broadcast (a gifters board of its own) and puts its anchor on the viewers board
+/// (once it has viewers); offline or ended takes the anchor off. The anchor's name comes with it.</summary>
 public sealed class RoomStatusChangedHandler(Leaderboards boards) : IIntegrationEventHandler<RoomStatusChanged>
 {
     public async Task HandleAsync(RoomStatusChanged @event, CancellationToken cancellationToken)
     {
         await boards.SetNameAsync(@event.AnchorId, @event.AnchorName);
         await boards.SetViewersAsync(@event.AnchorId, @event.Status, 0, @event.OccurredAt);
+        // the live service announces a status only when it changes, so each "live" is a new broadcast
+        if (@event.Status == RoomStatuses.Live) await boards.StartBroadcastAsync(@event.RoomId, @event.OccurredAt);
     }
 }
 

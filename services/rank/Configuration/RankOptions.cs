@@ -18,6 +18,19 @@ public sealed class RankOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan AppliedGiftRetention { get; set; } = TimeSpan.FromDays(8);
 
+    /// <summary>How long a broadcast's gifters board is kept after its last gift.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "366.00:00:00")]
+    public TimeSpan BroadcastBoardRetention { get; set; } = TimeSpan.FromDays(8);
+
+    /// <summary>How many of a room's latest broadcasts keep their boards.</summary>
+    [Range(1, 1000)]
+    public int BroadcastsKept { get; set; } = 8;
+
+    /// <summary>How late a room's going live may be handled after its first gifts (they come on separate streams)
+    /// and still take them over from the broadcast before; a room's gifts are logged this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan LateBroadcastStartWindow { get; set; } = TimeSpan.FromHours(1);
+
     [Range(1, 1000)]
     public int DefaultTop { get; set; } = 10;
 
