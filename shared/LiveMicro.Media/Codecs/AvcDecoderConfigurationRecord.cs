@@ -74,6 +74,30 @@ public sealed class AvcDecoderConfigurationRecord
         return new AvcDecoderConfigurationRecord(data[1], data[2], data[3], lengthSize, sequenceParameterSets, pictureParameterSets);
     }
 
+    /// <summary>The record of one SPS and one PPS with 4-byte NAL unit lengths (what an FLV AVC sequence header
+    /// carries): profile, compatibility and level copied from the SPS's bytes 1-3.</summary>
+    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> sequenceParameterSet, ReadOnlySpan<byte> pictureParameterSet)
+    {
+        if (sequenceParameterSet.Length < 4 || pictureParameterSet.IsEmpty)
+        {
+            throw new MediaFormatException(MediaFormatError.Truncated, "An SPS of at least 4 bytes and a PPS are needed.");
+        }
+
+        var length = 6 + 2 + sequenceParameterSet.Length + 1 + 2 + pictureParameterSet.Length;
+        var span = output.GetSpan(length);
+        span[0] = 1;
+        sequenceParameterSet[1..4].CopyTo(span[1..]);
+        span[4] = 0xFF; // reserved bits, lengthSizeMinusOne 3
+        span[5] = 0xE1; // reserved bits, one SPS
+        BinaryPrimitives.WriteUInt16BigEndian(span[6..], (ushort)sequenceParameterSet.Length);
+        sequenceParameterSet.CopyTo(span[8..]);
+        var at = 8 + sequenceParameterSet.Length;
+        span[at] = 1;
+        BinaryPrimitives.WriteUInt16BigEndian(span[(at + 1)..], (ushort)pictureParameterSet.Length);
+        pictureParameterSet.CopyTo(span[(at + 3)..]);
+        output.Advance(length);
+    }
+
     /// <summary>Writes every SPS then every PPS, each behind a 4-byte Annex B start code (ISO/IEC 14496-10 annex B).</summary>
     public void WriteAnnexBParameterSets(IBufferWriter<byte> output)
     {
