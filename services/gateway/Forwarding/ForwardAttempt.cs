@@ -72,7 +72,7 @@ internal abstract class ForwardAttempt
             {
                 connection = await pool.RentAsync(deadline, aborted);
             }
-            catch (HttpRequestException) when (sweep.Remaining(deadline) == TimeSpan.Zero && !aborted.IsCancellationRequested)
+            catch (HttpRequestException e) when (!aborted.IsCancellationRequested && RanOutOfTime(e, sweep.Remaining(deadline), pool.ConnectTimeout))
             {
                 throw TimedOut(timeout);
             }
@@ -107,6 +107,12 @@ internal abstract class ForwardAttempt
             throw TimedOut(timeout);
         }
     }
+
+    /// <summary>A connect that failed for want of time the route had: past the deadline, or timed out when the
+    /// deadline was nearer than the connect timeout: the connect was given what was left, and its timer (counted in
+    /// whole milliseconds) can fire a moment before the deadline's clock reaches it.</summary>
+    private static bool RanOutOfTime(HttpRequestException failure, TimeSpan remaining, TimeSpan connectTimeout) =>
+        remaining == TimeSpan.Zero || (failure.InnerException is TimeoutException && remaining < connectTimeout);
 
     protected static TimeoutRejectedException TimedOut(TimeSpan timeout) =>
         new($"The operation didn't complete within the allowed timeout of '{timeout}'.", timeout);

@@ -40,6 +40,9 @@ public sealed class UpstreamConnectionPool : IDisposable
     /// <summary>Keeps the deadlines of the requests on this pool's connections.</summary>
     public UpstreamDeadlineSweep Sweep => _sweep;
 
+    /// <summary>How long a new connection may take, unless the request's deadline comes sooner.</summary>
+    public TimeSpan ConnectTimeout => _settings.ConnectTimeout;
+
     /// <summary>The Host header requests to this destination carry.</summary>
     public string Authority { get; }
 
