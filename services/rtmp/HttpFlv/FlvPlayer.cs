@@ -13,27 +13,40 @@ internal sealed class FlvPlayer(PipeWriter body, TimeSpan writeTimeout, int queu
 
     public override string Protocol => "flv";
 
-    protected override async ValueTask WriteStartAsync(CancellationToken cancellationToken)
+    protected override ValueTask WriteStartAsync(CancellationToken cancellationToken)
     {
         // One timer for the response's life, re-armed per flush: a client that stops reading is dropped.
         _writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        FlvWriter.WriteFileHeader(body, hasAudio: true, hasVideo: true);
-        await FlushAsync();
+        return ValueTask.CompletedTask;
     }
 
     internal override WindowEncoding WindowEncoding => FlvTagEncoding.Instance;
 
     protected override int Write(in MediaUnit unit)
     {
+        var header = WriteHeaderOnce();
         FlvWriter.WriteTag(body, FlvTagEncoding.TagTypeOf(unit.Kind), unit.Timestamp, unit.Payload);
-        return unit.Length + FlvWriter.TagOverhead;
+        return header + unit.Length + FlvWriter.TagOverhead;
     }
 
     protected override int WriteWindow(ReadOnlySpan<byte> encoded)
     {
+        var header = WriteHeaderOnce();
         body.Write(encoded);
-        return encoded.Length;
+        return header + encoded.Length;
     }
+
+    /// <summary>The file header goes with the first tags, once the stream loop has said whether there is audio: a
+    /// header that promises audio makes players (ffmpeg, flv.js) wait for it.</summary>
+    private int WriteHeaderOnce()
+    {
+        if (_headerWritten) return 0;
+        _headerWritten = true;
+        FlvWriter.WriteFileHeader(body, hasAudio: StreamHasAudio, hasVideo: true);
+        return FlvWriter.FileHeaderLength;
+    }
+
+    private bool _headerWritten;
 
     protected override ValueTask EndBatchAsync(CancellationToken cancellationToken) => FlushAsync();
 

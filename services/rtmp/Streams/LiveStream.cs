@@ -1,3 +1,4 @@
+using LiveMicro.Media.Rtmp.Commands;
 using System.Threading.Channels;
 using LiveMicro.Contracts;
 using LiveMicro.Rtmp.Publishing;
@@ -292,6 +293,7 @@ public sealed partial class LiveStream
         // Frames in the current window are already in the GOP cache: existing subscribers get them first.
         Deliver();
         subscriber.JoinedAt = _time.GetUtcNow();
+        subscriber.StreamHasAudio = _audioHeader is not null || _metadata is not { } declared || RtmpDataMessage.DeclaresAudio(declared.Payload);
         if (_metadata is { } metadata)
         {
             subscriber.Offer(metadata, isRandomAccess: false);

@@ -113,6 +113,10 @@ public abstract class StreamSubscriber
         OnFellBehind();
     }
 
+    /// <summary>Set by the stream loop as the subscriber joins, before anything is queued: false when the publisher's
+    /// metadata declares no audio track, so a player's container header can say so.</summary>
+    internal bool StreamHasAudio { get; set; } = true;
+
     /// <summary>Called by the stream loop for a subscriber joining when no GOP is cached: start at the next keyframe.</summary>
     internal void StartAtNextRandomAccess() => _awaitingRandomAccess = true;
 

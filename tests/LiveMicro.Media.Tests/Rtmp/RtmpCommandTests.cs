@@ -1,3 +1,4 @@
+using System.Buffers;
 using LiveMicro.Media.Amf;
 using LiveMicro.Media.Rtmp;
 using LiveMicro.Media.Rtmp.Commands;
@@ -201,6 +202,21 @@ public class RtmpCommandTests
         Assert.Equal(120, properties.GetNumber("height"));
         Assert.Equal(7, properties.GetNumber("videocodecid"));
         Assert.Equal(10, properties.GetNumber("audiocodecid"));
+        Assert.True(RtmpDataMessage.DeclaresAudio(metadata));
+    }
+
+    [Fact]
+    public void Metadata_without_an_audio_codec_declares_no_audio()
+    {
+        var metadata = new ArrayBufferWriter<byte>();
+        Amf0Writer.WriteString(metadata, RtmpDataMessage.OnMetaData);
+        Amf0Writer.WriteEcmaArrayStart(metadata, 2);
+        Amf0Writer.WriteProperty(metadata, "videocodecid", 7);
+        // a value that merely mentions the name is not the property
+        Amf0Writer.WriteProperty(metadata, "encoder", "audiocodecid");
+        Amf0Writer.WriteObjectEnd(metadata);
+
+        Assert.False(RtmpDataMessage.DeclaresAudio(metadata.WrittenSpan));
     }
 
     [Theory]

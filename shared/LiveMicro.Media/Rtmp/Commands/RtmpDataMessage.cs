@@ -49,4 +49,20 @@ public static class RtmpDataMessage
 
         return (handler, values);
     }
+
+    /// <summary>Whether onMetaData (<paramref name="metadata"/>, @setDataFrame stripped) names an audio codec, as an
+    /// encoder with audio does and one with audio off (or a relay of video alone) does not. Metadata that does not
+    /// decode is taken to declare audio: what players were always told.</summary>
+    public static bool DeclaresAudio(ReadOnlySpan<byte> metadata)
+    {
+        try
+        {
+            var (_, values) = Decode(metadata);
+            return values.Count == 0 || !values[0].TryGetObject(out var properties) || properties.TryGetValue("audiocodecid", out _);
+        }
+        catch (Amf0FormatException)
+        {
+            return true;
+        }
+    }
 }
