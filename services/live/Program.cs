@@ -16,5 +16,6 @@ app.UseWebSockets();
 app.MapRoomsApi();
 app.MapStreamAuthorizationApi();
 app.MapRoomSocketApi();
+app.MapWhipApi();
 
 app.Run();

@@ -32,6 +32,9 @@ public sealed class LiveFixture : IAsyncLifetime
 
     public string RedisConnectionString => _backends!.Redis.ConnectionString;
 
+    /// <summary>Where the live service relays WebRTC publishers over RTMP.</summary>
+    public int RtmpPort { get; private set; }
+
     public IEventBus EventBus => LiveApp.Services.GetRequiredService<IEventBus>();
 
     public async Task InitializeAsync()
@@ -47,6 +50,10 @@ public sealed class LiveFixture : IAsyncLifetime
         settings["Live:MaxMessageBytes"] = "1024";
         settings["Live:RtmpUrl"] = "rtmp://media.example:1935/live";
         settings["Live:PlaybackBaseUrl"] = "https://play.example";
+        // WebRTC publishers are relayed to the media server a test starts on this port (WhipIngestTests)
+        RtmpPort = ServerProcess.FreePort();
+        settings["WebRtc:RtmpIngestUrl"] = $"rtmp://127.0.0.1:{RtmpPort}/live";
+        settings["WebRtc:UdpPort"] = "0";
         LiveApp = new ServiceApp<Program>(settings, TestBackends.JwksFrom(AuthApp));
         LiveApp.UseKestrel(0);
         LiveApp.StartServer();

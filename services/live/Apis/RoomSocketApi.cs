@@ -178,7 +178,7 @@ public static partial class RoomSocketApi
             "offer" or "answer" or "candidate" when !socket.IsOwner =>
                 RoomMessages.Error(seq, "forbidden", "Only the room's owner signals its WebRTC ingest."),
             "offer" or "answer" or "candidate" =>
-                RoomMessages.Error(seq, "webrtc-unavailable", "WebRTC ingest is not available on this server yet; publish over RTMP."),
+                RoomMessages.Error(seq, "webrtc-unavailable", "WebRTC publishing goes over WHIP (POST /api/rooms/{id}/whip), not this socket."),
             _ => RoomMessages.Error(seq, "unknown-type", $"Unknown message type '{type}'."),
         });
         return true;

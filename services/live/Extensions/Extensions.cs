@@ -5,6 +5,7 @@ using LiveMicro.Live.Configuration;
 using LiveMicro.Live.Infrastructure;
 using LiveMicro.Live.Presence;
 using LiveMicro.Live.Rooms;
+using LiveMicro.Live.WebRtc;
 using LiveMicro.ServiceDefaults;
 using LiveMicro.ServiceDefaults.Data;
 
@@ -30,6 +31,12 @@ public static class Extensions
         builder.Services.AddSingleton<RoomSockets>();
         builder.Services.AddSingleton<RoomBroadcasts>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RoomBroadcasts>());
+
+        builder.Services.AddValidatedOptions<WebRtcOptions>(WebRtcOptions.SectionName);
+        builder.Services.AddSingleton<WebRtcUdpEndpoint>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebRtcUdpEndpoint>());
+        builder.Services.AddSingleton<WhipSessions>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WhipSessions>());
         return builder;
     }
 }

@@ -41,8 +41,10 @@ public interface IWebRtcIngestSink
 /// are told apart by their first byte (RFC 7983): STUN checks are answered by the ICE-lite agent, DTLS goes to the
 /// handshake (on a thread of its own, as BouncyCastle's DTLS blocks), SRTP and SRTCP are unprotected with the keys
 /// the handshake exported, and the video's RTP becomes H.264 access units. While the video needs a keyframe (at the
-/// start, after a loss) the session asks for one with an RTCP picture loss indication, at most every
-/// <see cref="KeyframeRequestInterval"/>. <see cref="Receive"/> is called from one thread at a time.
+/// start, after a loss) or the last one is older than <paramref name="keyframeInterval"/>, the session asks for one
+/// with an RTCP picture loss indication, at most every <see cref="KeyframeRequestInterval"/>: a browser sends keyframes
+/// only when asked, and players joining an RTMP, HTTP-FLV or HLS stream start at one. <see cref="Receive"/> is called
+/// from one thread at a time.
 /// </summary>
 public sealed class WebRtcIngestSession : IDisposable
 {
@@ -66,10 +68,13 @@ public sealed class WebRtcIngestSession : IDisposable
     private int _handshakeStarted;
     private uint _videoSsrc;
     private long _lastKeyframeRequest;
+    private long _lastKeyframe;
+    private readonly TimeSpan _keyframeInterval;
 
     public WebRtcIngestSession(IngestNegotiation negotiation, IceCredentials local, DtlsCertificate certificate, IWebRtcIngestSink sink,
-        Action<ReadOnlyMemory<byte>, IPEndPoint> send, TimeProvider time)
+        Action<ReadOnlyMemory<byte>, IPEndPoint> send, TimeProvider time, TimeSpan keyframeInterval)
     {
+        _keyframeInterval = keyframeInterval;
         _negotiation = negotiation;
         _sink = sink;
         _send = send;
@@ -164,7 +169,7 @@ public sealed class WebRtcIngestSession : IDisposable
         {
             _videoSsrc = rtp.Ssrc;
             _video.Push(rtp.SequenceNumber, rtp.Timestamp, rtp.Marker, rtp.Payload, OnAccessUnit);
-            if (_video.NeedsKeyframe) RequestKeyframe();
+            if (_video.NeedsKeyframe || _time.GetElapsedTime(_lastKeyframe) > _keyframeInterval) RequestKeyframe();
         }
         else if (_negotiation.Audio is { } audio && rtp.PayloadType == audio.PayloadType)
         {
@@ -174,6 +179,7 @@ public sealed class WebRtcIngestSession : IDisposable
 
     private void OnAccessUnit(H264AccessUnit unit)
     {
+        if (unit.IsKeyframe) _lastKeyframe = _time.GetTimestamp();
         var changed = _video.ParameterSetsChanged;
         _video.ParameterSetsChanged = false;
         _sink.OnVideo(unit, _video.SequenceParameterSet!, _video.PictureParameterSet!, changed);

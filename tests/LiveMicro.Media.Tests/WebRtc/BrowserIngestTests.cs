@@ -78,7 +78,7 @@ public sealed class BrowserIngestTests : IAsyncLifetime
             [(IPEndPoint)_socket.LocalEndPoint!]);
         var sink = new CollectingSink();
         using var session = new WebRtcIngestSession(negotiation, local, certificate, sink,
-            (datagram, to) => _socket.SendTo(datagram.Span, SocketFlags.None, to), TimeProvider.System);
+            (datagram, to) => _socket.SendTo(datagram.Span, SocketFlags.None, to), TimeProvider.System, TimeSpan.FromSeconds(1));
         var receiving = ReceiveAsync(session);
 
         await page.EvaluateAsync("sdp => answer(sdp)", negotiation.Answer);
@@ -105,6 +105,8 @@ public sealed class BrowserIngestTests : IAsyncLifetime
         }
 
         Assert.True(sink.Video[0].IsKeyframe);
+        // the browser sends keyframes only when asked: at least one more was, within the 1 s interval
+        Assert.True(sink.Video.Count(u => u.IsKeyframe) >= 2, $"{sink.Video.Count(u => u.IsKeyframe)} keyframes");
         await page.CloseAsync();
         await _stop.CancelAsync();
         await receiving;

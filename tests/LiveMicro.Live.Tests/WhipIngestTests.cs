@@ -1,0 +1,177 @@
+extern alias rtmp;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using LiveMicro.Testing;
+using Microsoft.Playwright;
+
+namespace LiveMicro.Live.Tests;
+
+/// <summary>Debian's Chromium publishing its fake camera over WHIP to the live service, which relays it to the real
+/// media server as the room's publish: the room goes live and HTTP-FLV plays the browser's video.</summary>
+[Collection(LiveCollection.Name)]
+public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
+{
+    private const string PublisherPage = """
+        <html><body><script>
+        window.publish = async () => {
+          const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
+          window.pc = new RTCPeerConnection();
+          for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
+          await pc.setLocalDescription(await pc.createOffer());
+          return pc.localDescription.sdp;
+        };
+        window.answer = async sdp => { await pc.setRemoteDescription({ type: 'answer', sdp }); };
+        </script></body></html>
+        """;
+
+    private ServiceApp<rtmp::Program> _media = null!;
+    private int _httpPort;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _httpPort = ServerProcess.FreePort();
+        _media = new ServiceApp<rtmp::Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = fixture.RedisConnectionString,
+            ["Jwt:JwksUrl"] = "http://127.0.0.1:9/.well-known/jwks.json",
+            ["Rtmp:Port"] = fixture.RtmpPort.ToString(CultureInfo.InvariantCulture),
+            ["Rtmp:HttpPort"] = _httpPort.ToString(CultureInfo.InvariantCulture),
+            ["Rtmp:ListenAddress"] = "127.0.0.1",
+            ["Rtmp:LiveServiceUrl"] = fixture.LiveAddress.ToString(),
+        });
+        _media.UseKestrel();
+        _media.StartServer();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                "--allow-loopback-in-peer-connection",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _media.DisposeAsync();
+    }
+
+    private async Task<(long Id, string StreamKey, string StreamName)> CreateRoomAsync()
+    {
+        var anchor = await fixture.Auth.RegisterAndLoginAsync();
+        var room = await (await fixture.Live.SendAsync(HttpMethod.Post, "/api/rooms", anchor.AccessToken, new { title = "From a browser", category = "test" })).ReadJsonAsync();
+        return (room["id"]!.GetValue<long>(), room["push"]!["streamKey"]!.GetValue<string>(), room["streamName"]!.GetValue<string>());
+    }
+
+    private Task<HttpResponseMessage> PostOfferAsync(long roomId, string? streamKey, string body, string contentType = "application/sdp")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/rooms/{roomId}/whip") { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        if (streamKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", streamKey);
+        return fixture.Live.SendAsync(request);
+    }
+
+    private async Task<string> StatusAsync(long roomId) =>
+        (await (await fixture.Live.GetAsync($"/api/rooms/{roomId}")).ReadJsonAsync())["status"]!.GetValue<string>();
+
+    private async Task<IPage> PublisherAsync()
+    {
+        var page = await _browser.NewPageAsync();
+        // a file is a secure context, which getUserMedia needs
+        var path = Path.Combine(Path.GetTempPath(), $"livemicro-whip-{Guid.NewGuid():N}.html");
+        await File.WriteAllTextAsync(path, PublisherPage);
+        await page.GotoAsync(new Uri(path).AbsoluteUri);
+        File.Delete(path);
+        return page;
+    }
+
+    [Fact]
+    public async Task A_browser_publishing_over_WHIP_puts_the_room_live_and_its_video_plays_over_HTTP_FLV_until_DELETE()
+    {
+        var (roomId, streamKey, streamName) = await CreateRoomAsync();
+        var page = await PublisherAsync();
+        var offer = await page.EvaluateAsync<string>("publish()");
+
+        using var created = await PostOfferAsync(roomId, streamKey, offer);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("application/sdp", created.Content.Headers.ContentType!.MediaType);
+        var session = created.Headers.Location!;
+        Assert.StartsWith($"/api/rooms/{roomId}/whip/", session.OriginalString);
+        var answer = await created.Content.ReadAsStringAsync();
+        Assert.Contains("a=ice-lite", answer);
+        await page.EvaluateAsync("sdp => answer(sdp)", answer);
+        await page.WaitForFunctionAsync("pc.connectionState === 'connected'", null, new() { Timeout = 20_000 });
+
+        await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "live", "the room live while the browser publishes", TimeSpan.FromSeconds(30));
+        var (output, errors) = await ProbeAsync($"http://127.0.0.1:{_httpPort}/live/{streamName}.flv");
+        Assert.Equal("h264,320,240", output.Trim());
+        Assert.Equal("", errors);
+
+        using var ended = await fixture.Live.SendAsync(new HttpRequestMessage(HttpMethod.Delete, session)
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", streamKey) },
+        });
+        Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "offline", "the room offline once the session ended", TimeSpan.FromSeconds(30));
+        using var again = await fixture.Live.SendAsync(new HttpRequestMessage(HttpMethod.Delete, session)
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", streamKey) },
+        });
+        await again.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_wrong_key_another_body_type_an_unknown_room_or_an_unanswerable_offer_is_refused_with_a_problem()
+    {
+        var (roomId, streamKey, _) = await CreateRoomAsync();
+
+        using var wrongKey = await PostOfferAsync(roomId, "not-the-key", "v=0\r\n");
+        var problem = await wrongKey.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.EndsWith("/stream-key-invalid", problem["type"]!.GetValue<string>());
+        Assert.Equal("Bearer", wrongKey.Headers.WwwAuthenticate.Single().Scheme);
+
+        await (await PostOfferAsync(roomId, null, "v=0\r\n")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await PostOfferAsync(roomId, streamKey, "{}", "application/json")).AssertProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        await (await PostOfferAsync(987_654_321, streamKey, "v=0\r\n")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        var unanswerable = await (await PostOfferAsync(roomId, streamKey, "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"))
+            .AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.EndsWith("/invalid-offer", unanswerable["type"]!.GetValue<string>());
+        Assert.Contains("H.264", unanswerable["detail"]!.GetValue<string>());
+
+        await (await PostOfferAsync(roomId, streamKey, "v=0\r\n" + new string('a', 70_000))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        using var unknownSession = await fixture.Live.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"/api/rooms/{roomId}/whip/0123")
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", streamKey) },
+        });
+        await unknownSession.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    private static async Task<(string Output, string Errors)> ProbeAsync(string url)
+    {
+        var start = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-v", "error", "-rw_timeout", "15000000", "-select_streams", "v", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", url })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var probe = Process.Start(start)!;
+        var output = probe.StandardOutput.ReadToEndAsync();
+        var errors = probe.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await probe.WaitForExitAsync(timeout.Token);
+        return (await output, await errors);
+    }
+}
