@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using LiveMicro.Testing;
-using Microsoft.Playwright;
 
 namespace LiveMicro.Live.Tests;
 
@@ -14,23 +13,9 @@ namespace LiveMicro.Live.Tests;
 [Collection(LiveCollection.Name)]
 public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
 {
-    private const string PublisherPage = """
-        <html><body><script>
-        window.publish = async () => {
-          const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
-          window.pc = new RTCPeerConnection();
-          for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
-          await pc.setLocalDescription(await pc.createOffer());
-          return pc.localDescription.sdp;
-        };
-        window.answer = async sdp => { await pc.setRemoteDescription({ type: 'answer', sdp }); };
-        </script></body></html>
-        """;
-
     private ServiceApp<rtmp::Program> _media = null!;
     private int _httpPort;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private ChromiumPublisher _chromium = null!;
 
     public async Task InitializeAsync()
     {
@@ -46,24 +31,12 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
         });
         _media.UseKestrel();
         _media.StartServer();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                "--allow-loopback-in-peer-connection",
-            ],
-        });
+        _chromium = await ChromiumPublisher.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
         await _media.DisposeAsync();
     }
 
@@ -85,23 +58,12 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
     private async Task<string> StatusAsync(long roomId) =>
         (await (await fixture.Live.GetAsync($"/api/rooms/{roomId}")).ReadJsonAsync())["status"]!.GetValue<string>();
 
-    private async Task<IPage> PublisherAsync()
-    {
-        var page = await _browser.NewPageAsync();
-        // a file is a secure context, which getUserMedia needs
-        var path = Path.Combine(Path.GetTempPath(), $"livemicro-whip-{Guid.NewGuid():N}.html");
-        await File.WriteAllTextAsync(path, PublisherPage);
-        await page.GotoAsync(new Uri(path).AbsoluteUri);
-        File.Delete(path);
-        return page;
-    }
-
     [Fact]
     public async Task A_browser_publishing_over_WHIP_puts_the_room_live_and_its_video_plays_over_HTTP_FLV_until_DELETE()
     {
         var (roomId, streamKey, streamName) = await CreateRoomAsync();
-        var page = await PublisherAsync();
-        var offer = await page.EvaluateAsync<string>("publish()");
+        var page = await _chromium.OpenAsync();
+        var offer = await ChromiumPublisher.OfferAsync(page);
 
         using var created = await PostOfferAsync(roomId, streamKey, offer);
 
@@ -111,7 +73,7 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
         Assert.StartsWith($"/api/rooms/{roomId}/whip/", session.OriginalString);
         var answer = await created.Content.ReadAsStringAsync();
         Assert.Contains("a=ice-lite", answer);
-        await page.EvaluateAsync("sdp => answer(sdp)", answer);
+        await ChromiumPublisher.AnswerAsync(page, answer);
         await page.WaitForFunctionAsync("pc.connectionState === 'connected'", null, new() { Timeout = 20_000 });
 
         await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "live", "the room live while the browser publishes", TimeSpan.FromSeconds(30));

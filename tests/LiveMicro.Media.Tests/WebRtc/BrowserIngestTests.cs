@@ -10,7 +10,7 @@ using LiveMicro.Media.Rtp;
 using LiveMicro.Media.Sdp;
 using LiveMicro.Media.Tests.Support;
 using LiveMicro.Media.WebRtc;
-using Microsoft.Playwright;
+using LiveMicro.Testing;
 
 namespace LiveMicro.Media.Tests.WebRtc;
 
@@ -21,56 +21,28 @@ namespace LiveMicro.Media.Tests.WebRtc;
 /// </summary>
 public sealed class BrowserIngestTests : IAsyncLifetime
 {
-    private static readonly string[] ChromiumFlags =
-    [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        "--allow-loopback-in-peer-connection",
-    ];
-
-    private const string PublisherPage = """
-        <html><body><script>
-        window.publish = async () => {
-          const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
-          window.pc = new RTCPeerConnection();
-          for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
-          await pc.setLocalDescription(await pc.createOffer());
-          return pc.localDescription.sdp;
-        };
-        window.answer = async sdp => { await pc.setRemoteDescription({ type: 'answer', sdp }); };
-        </script></body></html>
-        """;
-
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly CancellationTokenSource _stop = new();
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private ChromiumPublisher _chromium = null!;
 
     public async Task InitializeAsync()
     {
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumFlags });
+        _chromium = await ChromiumPublisher.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
         _socket.Dispose();
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
     }
 
     [Fact]
     public async Task Chromiums_camera_arrives_as_decodable_H264_and_its_microphone_as_Opus()
     {
-        var page = await _browser.NewPageAsync();
-        // a file is a secure context, which getUserMedia needs (about:blank is not)
-        var pagePath = Path.Combine(Path.GetTempPath(), $"livemicro-publisher-{Guid.NewGuid():N}.html");
-        await File.WriteAllTextAsync(pagePath, PublisherPage);
-        await page.GotoAsync(new Uri(pagePath).AbsoluteUri);
-        File.Delete(pagePath);
-        var offer = await page.EvaluateAsync<string>("publish()");
+        var page = await _chromium.OpenAsync();
+        var offer = await ChromiumPublisher.OfferAsync(page);
 
         var local = IceCredentials.Generate();
         var certificate = DtlsCertificate.Generate(DateTimeOffset.UtcNow);
@@ -81,11 +53,11 @@ public sealed class BrowserIngestTests : IAsyncLifetime
             (datagram, to) => _socket.SendTo(datagram.Span, SocketFlags.None, to), TimeProvider.System, TimeSpan.FromSeconds(1));
         var receiving = ReceiveAsync(session);
 
-        await page.EvaluateAsync("sdp => answer(sdp)", negotiation.Answer);
+        await ChromiumPublisher.AnswerAsync(page, negotiation.Answer);
 
         await Eventually(() => sink.States.Contains(WebRtcIngestState.Connected), "the DTLS handshake");
         Assert.Equal(WebRtcIngestState.Connected, session.State);
-        Assert.Equal("connected", await page.EvaluateAsync<string>("pc.connectionState"));
+        Assert.Equal("connected", await ChromiumPublisher.ConnectionStateAsync(page));
         await Eventually(() => sink.Video.Count >= 45 && sink.AudioPackets >= 50, "a second and a half of video and of audio");
 
         var file = Path.Combine(Path.GetTempPath(), $"livemicro-browser-{Guid.NewGuid():N}.flv");
