@@ -1,4 +1,5 @@
 using System.Net;
+using LiveMicro.Media.Amf;
 using LiveMicro.Media.Flv;
 using LiveMicro.Media.Rtmp;
 using LiveMicro.Rtmp.Tests.Support;
@@ -155,6 +156,35 @@ public sealed class PublishAndPlayTests(RtmpServerFixture server)
         Assert.Equal(interFrame, video[2].Payload);
         Assert.Equal(40u, video[2].Timestamp);
         Assert.Equal("hevc", (await server.StreamStatsAsync(room.StreamName))!["videoCodec"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(false, 0x01)]
+    [InlineData(true, 0x05)]
+    public async Task An_http_flv_header_promises_audio_only_when_the_publishers_metadata_names_an_audio_codec(bool withAudio, byte flags)
+    {
+        var room = server.Live.OpenRoom();
+        await using var publisher = await RtmpTestClient.ConnectAsync(server.RtmpPort);
+        Assert.Equal("NetStream.Publish.Start", await publisher.PublishAsync(room.StreamKey));
+        var metadata = new System.Buffers.ArrayBufferWriter<byte>();
+        Amf0Writer.WriteString(metadata, "@setDataFrame");
+        Amf0Writer.WriteString(metadata, "onMetaData");
+        Amf0Writer.WriteEcmaArrayStart(metadata, withAudio ? 2u : 1u);
+        Amf0Writer.WriteProperty(metadata, "videocodecid", 7);
+        if (withAudio) Amf0Writer.WriteProperty(metadata, "audiocodecid", 10);
+        Amf0Writer.WriteObjectEnd(metadata);
+        await publisher.SendMediaAsync(RtmpMessageType.DataAmf0, 0, metadata.WrittenMemory);
+        await publisher.SendMediaAsync(RtmpMessageType.Video, 0, SyntheticMedia.VideoSequenceHeader);
+        await publisher.SendMediaAsync(RtmpMessageType.Video, 0, SyntheticMedia.KeyFrame());
+        await server.WaitUntilLiveAsync(room.StreamName);
+
+        using var flv = await server.Http.GetAsync($"/live/{room.StreamName}.flv", HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await flv.Content.ReadAsStreamAsync();
+        var header = new byte[FlvWriter.FileHeaderLength];
+        await body.ReadExactlyAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("FLV"u8.ToArray(), header[..3]);
+        Assert.Equal(flags, header[4]);
     }
 
     [Fact]
