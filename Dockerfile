@@ -8,6 +8,8 @@ RUN dotnet publish "services/${SERVICE}/LiveMicro.${PROJECT}.csproj" -c Release 
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 ARG PROJECT
+# the live service transcodes WebRTC publishers' Opus to AAC with ffmpeg (services/live/WebRtc/OpusToAacTranscoder.cs)
+RUN if [ "$PROJECT" = "Live" ]; then apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*; fi
 ENV SERVICE_ASSEMBLY=LiveMicro.${PROJECT}.dll
 WORKDIR /app
 COPY --from=build /app .

@@ -8,8 +8,9 @@ using LiveMicro.Testing;
 
 namespace LiveMicro.Live.Tests;
 
-/// <summary>Debian's Chromium publishing its fake camera over WHIP to the live service, which relays it to the real
-/// media server as the room's publish: the room goes live and HTTP-FLV plays the browser's video.</summary>
+/// <summary>Debian's Chromium publishing its fake camera and microphone over WHIP to the live service, which relays them
+/// to the real media server as the room's publish: the room goes live and HTTP-FLV plays the browser's video and
+/// audio.</summary>
 [Collection(LiveCollection.Name)]
 public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
 {
@@ -59,7 +60,7 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
         (await (await fixture.Live.GetAsync($"/api/rooms/{roomId}")).ReadJsonAsync())["status"]!.GetValue<string>();
 
     [Fact]
-    public async Task A_browser_publishing_over_WHIP_puts_the_room_live_and_its_video_plays_over_HTTP_FLV_until_DELETE()
+    public async Task A_browser_publishing_over_WHIP_puts_the_room_live_and_its_video_and_audio_play_over_HTTP_FLV_until_DELETE()
     {
         var (roomId, streamKey, streamName) = await CreateRoomAsync();
         var page = await _chromium.OpenAsync();
@@ -78,8 +79,9 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
 
         await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "live", "the room live while the browser publishes", TimeSpan.FromSeconds(30));
         var (output, errors) = await ProbeAsync($"http://127.0.0.1:{_httpPort}/live/{streamName}.flv");
-        Assert.Equal("h264,320,240", output.Trim());
         Assert.Equal("", errors);
+        // the camera's H.264 as it came, the microphone's Opus as AAC
+        Assert.Equal(["aac,audio", "h264,video,320,240"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().TrimEnd(',')).Order());
 
         using var ended = await fixture.Live.SendAsync(new HttpRequestMessage(HttpMethod.Delete, session)
         {
@@ -124,7 +126,7 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
     private static async Task<(string Output, string Errors)> ProbeAsync(string url)
     {
         var start = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-v", "error", "-rw_timeout", "15000000", "-select_streams", "v", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", url })
+        foreach (var argument in new[] { "-v", "error", "-rw_timeout", "15000000", "-show_entries", "stream=codec_name,codec_type,width,height", "-of", "csv=p=0", url })
         {
             start.ArgumentList.Add(argument);
         }

@@ -57,7 +57,7 @@ public sealed partial class WhipSessions(WebRtcUdpEndpoint endpoint, IOptions<We
         var negotiation = IngestNegotiation.Negotiate(SessionDescription.Parse(offer), local, _certificate.Fingerprint, candidates);
 
         foreach (var previous in _sessions.Values.Where(s => s.RoomId == roomId)) await EndAsync(previous);
-        var relay = new RtmpRelay(new Uri($"{settings.RtmpIngestUrl.TrimEnd('/')}/{streamKey}"), logger);
+        var relay = new RtmpRelay(new Uri($"{settings.RtmpIngestUrl.TrimEnd('/')}/{streamKey}"), negotiation.Audio is not null, time, logger);
         var media = new WebRtcIngestSession(negotiation, local, _certificate, relay, endpoint.Send, time, settings.KeyframeInterval);
         var session = new WhipSession(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), roomId, media, relay, local);
         relay.Failed = () => _ = EndAsync(session);

@@ -96,6 +96,45 @@ public readonly record struct AudioSpecificConfig
         destination[6] = (byte)((BufferFullnessVariableBitrate & 0x3F) << 2);
     }
 
+    /// <summary>
+    /// Reads one ADTS frame (the header <see cref="WriteAdtsHeader"/> writes, with or without its CRC) from the start
+    /// of <paramref name="data"/>: false when it is not all there yet. The configuration is the header's (an ADTS
+    /// profile p is object type p + 1), the payload the raw frame FLV and MP4 carry.
+    /// </summary>
+    /// <exception cref="MediaFormatException">No syncword, or a frame length shorter than its header.</exception>
+    public static bool TryReadAdtsFrame(ReadOnlySpan<byte> data, out AudioSpecificConfig configuration, out ReadOnlySpan<byte> payload,
+        out int frameLength)
+    {
+        configuration = default;
+        payload = default;
+        frameLength = 0;
+        if (data.Length < AdtsHeaderLength) return false;
+        if (data[0] != 0xFF || (data[1] & 0xF6) != 0xF0)
+        {
+            throw new MediaFormatException(MediaFormatError.InvalidValue, "An ADTS frame does not start with its syncword.");
+        }
+
+        var headerLength = (data[1] & 0x01) != 0 ? AdtsHeaderLength : AdtsHeaderLength + 2;
+        frameLength = ((data[3] & 0x03) << 11) | (data[4] << 3) | (data[5] >> 5);
+        if (frameLength < headerLength) throw new MediaFormatException(MediaFormatError.InvalidValue, $"An ADTS frame of {frameLength} bytes.");
+        if (data.Length < frameLength) return false;
+        var frequencyIndex = (data[2] >> 2) & 0x0F;
+        configuration = new AudioSpecificConfig
+        {
+            ObjectType = (data[2] >> 6) + 1,
+            SamplingFrequencyIndex = frequencyIndex,
+            SamplingFrequency = frequencyIndex < SamplingFrequencies.Length ? SamplingFrequencies[frequencyIndex] : 0,
+            ChannelConfiguration = ((data[2] & 0x01) << 2) | (data[3] >> 6),
+        };
+        payload = data[headerLength..frameLength];
+        return true;
+    }
+
+    /// <summary>The two-byte AudioSpecificConfig of a plain (non-extended) configuration, as an FLV AAC sequence
+    /// header carries it.</summary>
+    public byte[] ToBytes() =>
+        [(byte)((ObjectType << 3) | (SamplingFrequencyIndex >> 1)), (byte)(((SamplingFrequencyIndex & 1) << 7) | (ChannelConfiguration << 3))];
+
     private static int ReadObjectType(ref BitReader reader)
     {
         var objectType = reader.ReadBits(5);

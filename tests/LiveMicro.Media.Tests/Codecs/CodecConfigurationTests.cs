@@ -92,6 +92,30 @@ public class CodecConfigurationTests
     }
 
     [Fact]
+    public void Adts_frames_ffmpeg_wrote_read_back_as_the_flv_files_raw_frames_and_configuration()
+    {
+        var config = AudioSpecificConfig.Parse(AacSequenceHeader);
+        var rawFrames = Tags.Where(t => t.Header.Type == FlvTagType.Audio).Skip(1).Select(t => Convert.ToHexString(t.Data[2..])).ToList();
+        var adts = Vectors.Load("ffmpeg-h264-aac.adts").AsSpan();
+        var read = new List<string>();
+
+        while (AudioSpecificConfig.TryReadAdtsFrame(adts, out var frameConfig, out var payload, out var length))
+        {
+            Assert.Equal((config.ObjectType, config.SamplingFrequency, config.ChannelConfiguration),
+                (frameConfig.ObjectType, frameConfig.SamplingFrequency, frameConfig.ChannelConfiguration));
+            // ffmpeg's FLV sequence header adds the explicit (backward-compatible) extension signalling after these two
+            Assert.Equal(Convert.ToHexString(AacSequenceHeader[..2]), Convert.ToHexString(frameConfig.ToBytes()));
+            read.Add(Convert.ToHexString(payload));
+            adts = adts[length..];
+        }
+
+        Assert.True(adts.IsEmpty);
+        Assert.Equal(rawFrames, read);
+        Assert.False(AudioSpecificConfig.TryReadAdtsFrame(Vectors.Load("ffmpeg-h264-aac.adts").AsSpan(0, 20), out _, out _, out _));
+        Assert.Throws<MediaFormatException>(() => AudioSpecificConfig.TryReadAdtsFrame(new byte[10], out _, out _, out _));
+    }
+
+    [Fact]
     public void Adts_refuses_object_types_its_profile_field_cannot_carry()
     {
         var config = AudioSpecificConfig.Parse(Vectors.Hex("F8E840"));
