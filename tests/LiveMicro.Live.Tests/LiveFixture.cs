@@ -54,6 +54,8 @@ public sealed class LiveFixture : IAsyncLifetime
         RtmpPort = ServerProcess.FreePort();
         settings["WebRtc:RtmpIngestUrl"] = $"rtmp://127.0.0.1:{RtmpPort}/live";
         settings["WebRtc:UdpPort"] = "0";
+        // above the 2.5 s at which Chromium checks a working pair, so only a browser that is gone times out
+        settings["WebRtc:ConsentTimeout"] = "00:00:08";
         LiveApp = new ServiceApp<Program>(settings, TestBackends.JwksFrom(AuthApp));
         LiveApp.UseKestrel(0);
         LiveApp.StartServer();

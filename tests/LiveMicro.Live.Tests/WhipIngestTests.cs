@@ -97,6 +97,29 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_browser_that_goes_away_without_DELETE_is_timed_out_and_the_room_goes_offline()
+    {
+        var (roomId, streamKey, _) = await CreateRoomAsync();
+        var page = await _chromium.OpenAsync();
+        using var created = await PostOfferAsync(roomId, streamKey, await ChromiumPublisher.OfferAsync(page));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await ChromiumPublisher.AnswerAsync(page, await created.Content.ReadAsStringAsync());
+        await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "live", "the room live while the browser publishes", TimeSpan.FromSeconds(30));
+        // still live after more than the consent timeout: the browser's checks keep the session
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Assert.Equal("live", await StatusAsync(roomId));
+
+        await page.CloseAsync();
+
+        await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "offline", "the room offline once the browser is gone", TimeSpan.FromSeconds(40));
+        using var ended = await fixture.Live.SendAsync(new HttpRequestMessage(HttpMethod.Delete, created.Headers.Location)
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", streamKey) },
+        });
+        await ended.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_wrong_key_another_body_type_an_unknown_room_or_an_unanswerable_offer_is_refused_with_a_problem()
     {
         var (roomId, streamKey, _) = await CreateRoomAsync();
