@@ -97,6 +97,39 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_browsers_publishing_to_two_rooms_share_the_UDP_port_and_each_room_plays_its_own_stream()
+    {
+        var rooms = new[] { await CreateRoomAsync(), await CreateRoomAsync() };
+        var sessions = new List<Uri>();
+        foreach (var (roomId, streamKey, _) in rooms)
+        {
+            var page = await _chromium.OpenAsync();
+            using var created = await PostOfferAsync(roomId, streamKey, await ChromiumPublisher.OfferAsync(page));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            sessions.Add(created.Headers.Location!);
+            await ChromiumPublisher.AnswerAsync(page, await created.Content.ReadAsStringAsync());
+        }
+
+        foreach (var (roomId, _, streamName) in rooms)
+        {
+            await ApiClient.EventuallyAsync(async () => await StatusAsync(roomId) == "live", $"room {roomId} live", TimeSpan.FromSeconds(30));
+            var (output, errors) = await ProbeAsync($"http://127.0.0.1:{_httpPort}/live/{streamName}.flv");
+            Assert.Equal("", errors);
+            Assert.Contains("h264,video,320,240", output);
+        }
+
+        Assert.NotEqual(sessions[0], sessions[1]);
+        for (var i = 0; i < rooms.Length; i++)
+        {
+            using var ended = await fixture.Live.SendAsync(new HttpRequestMessage(HttpMethod.Delete, sessions[i])
+            {
+                Headers = { Authorization = new AuthenticationHeaderValue("Bearer", rooms[i].StreamKey) },
+            });
+            Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task A_browser_that_goes_away_without_DELETE_is_timed_out_and_the_room_goes_offline()
     {
         var (roomId, streamKey, _) = await CreateRoomAsync();
