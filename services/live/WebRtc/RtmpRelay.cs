@@ -24,7 +24,8 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
     private readonly Uri _publishUrl;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly OpusToAacTranscoder? _audio;
+    private readonly bool _withAudio;
+    private OpusToAacTranscoder? _audio;
     private readonly Channel<(RtmpMessageType Type, uint Timestamp, byte[] Body)> _tags =
         Channel.CreateBounded<(RtmpMessageType, uint, byte[])>(new BoundedChannelOptions(512) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly CancellationTokenSource _stopped = new();
@@ -40,7 +41,7 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
         _publishUrl = publishUrl;
         _logger = logger;
         _time = time;
-        if (withAudio) _audio = new OpusToAacTranscoder(OnAac, logger);
+        _withAudio = withAudio;
     }
 
     /// <summary>Ends the session when the media server refuses or drops the publish.</summary>
@@ -48,8 +49,16 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
 
     public void OnStateChanged(WebRtcIngestState state)
     {
-        if (state == WebRtcIngestState.Connected) _pump = PumpAsync();
-        else if (state == WebRtcIngestState.Closed) _tags.Writer.TryComplete();
+        if (state == WebRtcIngestState.Connected)
+        {
+            // started here, on the handshake's thread: not for a publisher that never connects, and not on the socket loop
+            if (_withAudio) Volatile.Write(ref _audio, StartTranscoder());
+            _pump = PumpAsync();
+        }
+        else if (state == WebRtcIngestState.Closed)
+        {
+            _tags.Writer.TryComplete();
+        }
     }
 
     public void OnVideo(H264AccessUnit unit, byte[] sequenceParameterSet, byte[] pictureParameterSet, bool parameterSetsChanged)
@@ -78,9 +87,9 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
 
     public void OnAudio(uint timestamp, ReadOnlySpan<byte> opus)
     {
-        if (_audio is null) return;
+        if (Volatile.Read(ref _audio) is not { } audio) return;
         _audioStartsAt ??= MillisecondsSinceOrigin();
-        _audio.Write(timestamp, opus);
+        audio.Write(timestamp, opus);
     }
 
     /// <summary>On the transcoder's reader: the frame's time is its place in the AAC stream after the audio's start.</summary>
@@ -94,6 +103,20 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
         }
 
         _tags.Writer.TryWrite((RtmpMessageType.Audio, milliseconds, [AacStereo, 1, .. frame]));
+    }
+
+    /// <summary>Without ffmpeg the video still goes; the audio is left out, and said so.</summary>
+    private OpusToAacTranscoder? StartTranscoder()
+    {
+        try
+        {
+            return new OpusToAacTranscoder(OnAac, _logger);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            LogNoTranscoder(_logger, e.Message);
+            return null;
+        }
     }
 
     private uint MillisecondsSinceOrigin()
@@ -116,7 +139,7 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
         try
         {
             await using var publisher = await RtmpPublisher.PublishAsync(_publishUrl, _stopped.Token);
-            await publisher.SendAsync(RtmpMessageType.DataAmf0, 0, Metadata(_audio is not null), _stopped.Token);
+            await publisher.SendAsync(RtmpMessageType.DataAmf0, 0, Metadata(_withAudio), _stopped.Token);
             using var both = CancellationTokenSource.CreateLinkedTokenSource(_stopped.Token, publisher.Closed);
             await foreach (var (type, timestamp, body) in _tags.Reader.ReadAllAsync(both.Token))
             {
@@ -154,6 +177,9 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
         LogRelayEnded(_logger, _publishUrl.Host, reason?.Message ?? "the media server closed the connection");
         Failed?.Invoke();
     }
+
+    [LoggerMessage(LogLevel.Error, "ffmpeg could not be started, so a WebRTC publisher's audio is left out: {Reason}")]
+    private static partial void LogNoTranscoder(ILogger logger, string reason);
 
     [LoggerMessage(LogLevel.Warning, "The RTMP relay to {Host} ended: {Reason}")]
     private static partial void LogRelayEnded(ILogger logger, string host, string reason);
