@@ -139,7 +139,7 @@ public sealed partial class RtmpRelay : IWebRtcIngestSink, IAsyncDisposable
         try
         {
             await using var publisher = await RtmpPublisher.PublishAsync(_publishUrl, _stopped.Token);
-            await publisher.SendAsync(RtmpMessageType.DataAmf0, 0, Metadata(_withAudio), _stopped.Token);
+            await publisher.SendAsync(RtmpMessageType.DataAmf0, 0, Metadata(Volatile.Read(ref _audio) is not null), _stopped.Token);
             using var both = CancellationTokenSource.CreateLinkedTokenSource(_stopped.Token, publisher.Closed);
             await foreach (var (type, timestamp, body) in _tags.Reader.ReadAllAsync(both.Token))
             {
