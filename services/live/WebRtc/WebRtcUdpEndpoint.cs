@@ -18,23 +18,21 @@ public sealed partial class WebRtcUdpEndpoint(IOptions<WebRtcOptions> options, I
 {
     private readonly Socket _socket = new(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
     private readonly ConcurrentDictionary<string, WhipSession> _byUfrag = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<IPEndPoint, WhipSession> _byPeer = new();
+    // keyed by the socket's own address form (IPv4 mapped into IPv6): a media datagram is routed without making an
+    // IPEndPoint of its source, so the steady state allocates nothing per datagram here
+    private readonly ConcurrentDictionary<SocketAddress, WhipSession> _byPeer = new();
     private readonly TaskCompletionSource<int> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The port the socket is bound to, once it is.</summary>
     public Task<int> Port => _bound.Task;
-
-    public int Count => _byUfrag.Count;
 
     public void Add(WhipSession session) => _byUfrag[session.LocalUfrag] = session;
 
     public void Remove(WhipSession session)
     {
         _byUfrag.TryRemove(new KeyValuePair<string, WhipSession>(session.LocalUfrag, session));
-        if (session.Peer is { } peer) _byPeer.TryRemove(new KeyValuePair<IPEndPoint, WhipSession>(peer, session));
+        ForgetAddressesOf(session);
     }
-
-    public IEnumerable<WhipSession> Sessions => _byUfrag.Values;
 
     public void Send(ReadOnlyMemory<byte> datagram, IPEndPoint to)
     {
@@ -82,15 +80,13 @@ public sealed partial class WebRtcUdpEndpoint(IOptions<WebRtcOptions> options, I
                 continue;
             }
 
-            var datagram = buffer.AsSpan(0, received);
-            var from = Normalize((IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(address));
             try
             {
-                Route(datagram, from);
+                Route(buffer.AsSpan(0, received), address);
             }
             catch (Exception e)
             {
-                LogDatagramFailed(logger, from, e);
+                LogDatagramFailed(logger, Source(address), e);
             }
         }
     }
@@ -101,13 +97,39 @@ public sealed partial class WebRtcUdpEndpoint(IOptions<WebRtcOptions> options, I
         base.Dispose();
     }
 
-    private void Route(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    private void Route(ReadOnlySpan<byte> datagram, SocketAddress address)
     {
-        if (_byPeer.TryGetValue(from, out var session) || (TryUfrag(datagram, out var ufrag) && _byUfrag.TryGetValue(ufrag, out session)))
+        if (_byPeer.TryGetValue(address, out var session) && session.Peer is { } peer)
         {
-            session.Receive(datagram, from);
-            if (session.Peer is { } peer && !_byPeer.ContainsKey(peer)) _byPeer[peer] = session;
+            session.Receive(datagram, peer);
+            return;
         }
+
+        // a check from an address not (yet) nominated: by the user fragment it names
+        if (!TryUfrag(datagram, out var ufrag) || !_byUfrag.TryGetValue(ufrag, out session)) return;
+        var from = Source(address);
+        session.Receive(datagram, from);
+        if (!from.Equals(session.Peer)) return;
+        // nominated: from now on routed by address; an address nominated before (the peer moved) no longer is
+        ForgetAddressesOf(session);
+        _byPeer.TryAdd(CopyOf(address), session);
+    }
+
+    private void ForgetAddressesOf(WhipSession session)
+    {
+        foreach (var (address, routed) in _byPeer)
+        {
+            if (routed == session) _byPeer.TryRemove(address, out _);
+        }
+    }
+
+    private static IPEndPoint Source(SocketAddress address) => Normalize((IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(address));
+
+    private static SocketAddress CopyOf(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+        return copy;
     }
 
     /// <summary>The receiver's fragment of a STUN check's USERNAME ("ours:theirs").</summary>

@@ -99,7 +99,7 @@ public sealed class DtlsSrtpServer(DtlsCertificate certificate, DtlsFingerprint 
 
 /// <summary>DTLS's view of a session's UDP path: the datagrams the session's reader classified as DTLS (RFC 7983) are
 /// <see cref="Deliver"/>ed here, and what DTLS sends goes out through <paramref name="send"/> to the peer's selected
-/// address. A full queue drops, as the network would; DTLS retransmits.</summary>
+/// address, before it returns. A full queue drops, as the network would; DTLS retransmits.</summary>
 public sealed class DtlsDatagramChannel(Action<ReadOnlyMemory<byte>> send) : DatagramTransport
 {
     /// <summary>What DTLS may put in one datagram: under the 1280-byte IPv6 minimum MTU with room for headers.</summary>
@@ -137,7 +137,7 @@ public sealed class DtlsDatagramChannel(Action<ReadOnlyMemory<byte>> send) : Dat
         }
     }
 
-    public void Send(byte[] buf, int off, int len) => send(buf.AsMemory(off, len).ToArray());
+    public void Send(byte[] buf, int off, int len) => send(buf.AsMemory(off, len));
 
     public void Send(ReadOnlySpan<byte> buffer) => send(buffer.ToArray());
 

@@ -37,7 +37,8 @@ public interface IWebRtcIngestSink
 
 /// <summary>
 /// One publisher's WebRTC session, from datagrams in to media out, with no socket of its own: the owner of the UDP
-/// socket hands it every datagram from its peer (<see cref="Receive"/>) and sends what it gives back. The datagrams
+/// socket hands it every datagram from its peer (<see cref="Receive"/>) and sends what it gives back (the send
+/// callback sends before it returns: the memory it gets is reused). The datagrams
 /// are told apart by their first byte (RFC 7983): STUN checks are answered by the ICE-lite agent, DTLS goes to the
 /// handshake (on a thread of its own, as BouncyCastle's DTLS blocks), SRTP and SRTCP are unprotected with the keys
 /// the handshake exported, and the video's RTP becomes H.264 access units. While the video needs a keyframe (at the
@@ -106,7 +107,7 @@ public sealed class WebRtcIngestSession : IDisposable
             case < 4:
                 if (_ice.Answer(datagram, from, _response, out var written) != IceCheckOutcome.Ignored)
                 {
-                    _send(_response.AsMemory(0, written).ToArray(), from);
+                    _send(_response.AsMemory(0, written), from);
                 }
 
                 break;
@@ -206,7 +207,7 @@ public sealed class WebRtcIngestSession : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(pli[4..], _ourSsrc);
         BinaryPrimitives.WriteUInt32BigEndian(pli[8..], _videoSsrc);
         var length = srtp.ProtectRtcp(pli, 12);
-        _send(pli[..length].ToArray(), peer);
+        _send(_rtcp.AsMemory(0, length), peer);
     }
 
     private void Close(Exception? failure)
