@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace LiveMicro.Live.WebRtc;
 
 /// <summary>One browser publishing into one room: its WebRTC session and the relay of its media.</summary>
-public sealed class WhipSession(string id, long roomId, WebRtcIngestSession media, RtmpRelay relay, IceCredentials local)
+public sealed class WhipSession(string id, long roomId, WebRtcIngestSession media, RtmpRelay relay, IceCredentials local,
+    DateTimeOffset createdAt)
 {
     public string Id => id;
 
@@ -23,7 +24,7 @@ public sealed class WhipSession(string id, long roomId, WebRtcIngestSession medi
 
     public WebRtcIngestState State => media.State;
 
-    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset CreatedAt => createdAt;
 
     public DateTimeOffset? LastConsentAt => media.LastConsentAt;
 
@@ -59,7 +60,7 @@ public sealed partial class WhipSessions(WebRtcUdpEndpoint endpoint, IOptions<We
         foreach (var previous in _sessions.Values.Where(s => s.RoomId == roomId)) await EndAsync(previous);
         var relay = new RtmpRelay(new Uri($"{settings.RtmpIngestUrl.TrimEnd('/')}/{streamKey}"), negotiation.Audio is not null, time, logger);
         var media = new WebRtcIngestSession(negotiation, local, _certificate, relay, endpoint.Send, time, settings.KeyframeInterval);
-        var session = new WhipSession(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), roomId, media, relay, local);
+        var session = new WhipSession(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), roomId, media, relay, local, time.GetUtcNow());
         relay.Failed = () => _ = EndAsync(session);
         _sessions[session.Id] = session;
         endpoint.Add(session);
