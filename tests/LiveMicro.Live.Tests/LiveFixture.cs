@@ -1,4 +1,6 @@
 extern alias auth;
+extern alias rtmp;
+using System.Globalization;
 using System.Net.WebSockets;
 using LiveMicro.EventBus;
 using LiveMicro.Testing;
@@ -64,6 +66,26 @@ public sealed class LiveFixture : IAsyncLifetime
     }
 
     /// <summary>A real WebSocket to the room, as a browser would open it.</summary>
+    /// <summary>The real media server on the collection's Redis, asking this live service to authorize publishers,
+    /// RTMP on <paramref name="rtmpPort"/> and HTTP-FLV/HLS on <paramref name="httpPort"/>.</summary>
+    public ServiceApp<rtmp::Program> StartMediaServer(int rtmpPort, int httpPort, TimeSpan? authorizationCacheDuration = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = RedisConnectionString,
+            ["Jwt:JwksUrl"] = "http://127.0.0.1:9/.well-known/jwks.json",
+            ["Rtmp:Port"] = rtmpPort.ToString(CultureInfo.InvariantCulture),
+            ["Rtmp:HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+            ["Rtmp:ListenAddress"] = "127.0.0.1",
+            ["Rtmp:LiveServiceUrl"] = LiveAddress.ToString(),
+        };
+        if (authorizationCacheDuration is { } cache) settings["Rtmp:AuthorizationCacheDuration"] = cache.ToString();
+        var media = new ServiceApp<rtmp::Program>(settings);
+        media.UseKestrel();
+        media.StartServer();
+        return media;
+    }
+
     public async Task<ClientWebSocket> ConnectAsync(long roomId, string? accessToken = null, string? guest = null)
     {
         var socket = new ClientWebSocket();

@@ -14,18 +14,7 @@ public sealed class PublishingTests(LiveFixture fixture) : IAsyncLifetime
     public Task InitializeAsync()
     {
         _rtmpPort = ServerProcess.FreePort();
-        _media = new ServiceApp<rtmp::Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = fixture.RedisConnectionString,
-            ["Jwt:JwksUrl"] = "http://127.0.0.1:9/.well-known/jwks.json",
-            ["Rtmp:Port"] = _rtmpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Rtmp:HttpPort"] = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Rtmp:ListenAddress"] = "127.0.0.1",
-            ["Rtmp:LiveServiceUrl"] = fixture.LiveAddress.ToString(),
-            ["Rtmp:AuthorizationCacheDuration"] = "00:00:01",
-        });
-        _media.UseKestrel();
-        _media.StartServer();
+        _media = fixture.StartMediaServer(_rtmpPort, ServerProcess.FreePort(), authorizationCacheDuration: TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
 

@@ -1,6 +1,5 @@
 extern alias rtmp;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -21,17 +20,7 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _httpPort = ServerProcess.FreePort();
-        _media = new ServiceApp<rtmp::Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = fixture.RedisConnectionString,
-            ["Jwt:JwksUrl"] = "http://127.0.0.1:9/.well-known/jwks.json",
-            ["Rtmp:Port"] = fixture.RtmpPort.ToString(CultureInfo.InvariantCulture),
-            ["Rtmp:HttpPort"] = _httpPort.ToString(CultureInfo.InvariantCulture),
-            ["Rtmp:ListenAddress"] = "127.0.0.1",
-            ["Rtmp:LiveServiceUrl"] = fixture.LiveAddress.ToString(),
-        });
-        _media.UseKestrel();
-        _media.StartServer();
+        _media = fixture.StartMediaServer(fixture.RtmpPort, _httpPort);
         _chromium = await ChromiumPublisher.LaunchAsync();
     }
 
