@@ -132,7 +132,9 @@ public sealed class DirectRequestHead
                 HostField = FieldCount;
             }
             else if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8) || Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) ||
-                     Ascii.EqualsIgnoreCase(name, "Expect"u8) || Ascii.EqualsIgnoreCase(name, "Upgrade"u8))
+                     Ascii.EqualsIgnoreCase(name, "Expect"u8) || Ascii.EqualsIgnoreCase(name, "Upgrade"u8) ||
+                     // a browser's cross-origin request: Kestrel's path, where CORS answers it
+                     Ascii.EqualsIgnoreCase(name, "Origin"u8))
             {
                 return false;
             }

@@ -40,6 +40,7 @@ public static class ReverseProxyExtensions
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
         builder.Services.AddHostedService<RedisConnectionWarmup>();
+        AddCrossOrigin(builder);
         if (builder.Configuration.GetValue("DirectForwarding:Enabled", true))
         {
             builder.Services.AddSingleton<DirectForwarding>();
@@ -65,10 +66,30 @@ public static class ReverseProxyExtensions
         return builder;
     }
 
-    /// <summary>The proxy, first in the pipeline: routed requests are matched, admitted (token, rate limit) and
+    /// <summary>One policy for every route from <c>Cors</c>: any method and request header, the response headers a
+    /// browser client needs to read (a WHIP session's Location, Retry-After, the request id).</summary>
+    private static void AddCrossOrigin(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<CrossOriginOptions>(CrossOriginOptions.SectionName);
+        builder.Services.AddCors();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
+            .Configure<IOptions<CrossOriginOptions>>((cors, settings) => cors.AddDefaultPolicy(policy =>
+            {
+                var origins = settings.Value.AllowedOrigins;
+                if (origins.Contains("*")) policy.AllowAnyOrigin();
+                else policy.WithOrigins(origins);
+                policy.AllowAnyMethod().AllowAnyHeader()
+                    .WithExposedHeaders("Location", "Retry-After", "X-Request-Id", "WWW-Authenticate")
+                    .SetPreflightMaxAge(settings.Value.PreflightMaxAge);
+            }));
+    }
+
+    /// <summary>The proxy, first in the pipeline (after CORS, when origins are configured: a preflight is answered
+    /// here, and the headers go on every response): routed requests are matched, admitted (token, rate limit) and
     /// forwarded there and go no further; the rest goes on to endpoint routing and the default middleware.</summary>
     public static WebApplication UseReverseProxy(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<CrossOriginOptions>>().Value.AllowedOrigins.Length > 0) app.UseCors();
         app.UseMiddleware<ReverseProxyMiddleware>();
         // called here so that routing runs after the proxy, not ahead of it, where the host would put it
         app.UseRouting();
