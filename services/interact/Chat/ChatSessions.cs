@@ -246,11 +246,14 @@ public sealed partial class ChatSessions(LocalConnections local, RoomPresence pr
             }
             else if (socket.CloseSent)
             {
-                // we dropped the client: wait for its close frame so it reads our reason before the TCP close
+                // we dropped the client: wait for its close frame so it reads our reason before the TCP close. A
+                // client whose bytes cannot be read any more (the protocol error we dropped it for is still first in
+                // its stream) is closed in order too: an abort would reset the connection and could discard the
+                // close frame still on its way, with its reason
                 ReceivedKind kind;
                 do kind = (await socket.ReceiveAsync(options.Value.MaxMessageBytes, closing.Token)).Kind;
                 while (kind is not (ReceivedKind.Close or ReceivedKind.Ended or ReceivedKind.Failed));
-                closed = kind == ReceivedKind.Close;
+                closed = kind is ReceivedKind.Close or ReceivedKind.Failed;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException or IOException or SocketException
