@@ -34,6 +34,9 @@ public sealed class LiveFixture : IAsyncLifetime
 
     public string RedisConnectionString => _backends!.Redis.ConnectionString;
 
+    /// <summary>The settings the collection's live service runs with, for a test that starts another.</summary>
+    public IReadOnlyDictionary<string, string?> LiveSettings { get; private set; } = new Dictionary<string, string?>();
+
     /// <summary>Where the live service relays WebRTC publishers over RTMP.</summary>
     public int RtmpPort { get; private set; }
 
@@ -58,6 +61,7 @@ public sealed class LiveFixture : IAsyncLifetime
         settings["WebRtc:UdpPort"] = "0";
         // above the 2.5 s at which Chromium checks a working pair, so only a browser that is gone times out
         settings["WebRtc:ConsentTimeout"] = "00:00:08";
+        LiveSettings = settings;
         LiveApp = new ServiceApp<Program>(settings, TestBackends.JwksFrom(AuthApp));
         LiveApp.UseKestrel(0);
         LiveApp.StartServer();

@@ -168,6 +168,19 @@ public sealed class WhipIngestTests(LiveFixture fixture) : IAsyncLifetime
         await unknownSession.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("WebRtc:Candidates:0", "media.example", "WebRtc:Candidates")]
+    [InlineData("WebRtc:RtmpIngestUrl", "http://rtmp:1935/live", "WebRtc:RtmpIngestUrl")]
+    public async Task A_live_service_with_a_bad_WebRTC_setting_does_not_start_and_says_which(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>(fixture.LiveSettings) { [key] = value };
+        await using var app = new ServiceApp<Program>(settings);
+
+        var refused = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains(named, refused.ToString());
+    }
+
     private static async Task<(string Output, string Errors)> ProbeAsync(string url)
     {
         var start = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -32,7 +32,11 @@ public static class Extensions
         builder.Services.AddSingleton<RoomBroadcasts>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RoomBroadcasts>());
 
-        builder.Services.AddValidatedOptions<WebRtcOptions>(WebRtcOptions.SectionName);
+        builder.Services.AddValidatedOptions<WebRtcOptions>(WebRtcOptions.SectionName)
+            .Validate(o => o.Candidates.All(address => System.Net.IPAddress.TryParse(address, out _)),
+                "WebRtc:Candidates must be IP addresses (ICE host candidates carry no names).")
+            .Validate(o => Uri.TryCreate(o.RtmpIngestUrl, UriKind.Absolute, out var url) && url.Scheme == "rtmp",
+                "WebRtc:RtmpIngestUrl must be an rtmp:// URL of the media server's application.");
         builder.Services.AddSingleton<WebRtcUdpEndpoint>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebRtcUdpEndpoint>());
         builder.Services.AddSingleton<WhipSessions>();
