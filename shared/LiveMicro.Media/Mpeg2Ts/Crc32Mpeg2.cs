@@ -2,7 +2,8 @@ namespace LiveMicro.Media.Mpeg2Ts;
 
 /// <summary>
 /// CRC-32/MPEG-2 as PSI sections use it (ISO/IEC 13818-1 annex A): polynomial 0x04C11DB7, initial value
-/// 0xFFFFFFFF, no reflection, no final XOR. A section including its CRC therefore checks to 0.
+/// 0xFFFFFFFF, no reflection, no final XOR. A section including its CRC therefore checks to 0. Ogg pages use the
+/// same polynomial starting at 0 (<paramref name="initial"/>).
 /// </summary>
 public static class Crc32Mpeg2
 {
@@ -10,9 +11,9 @@ public static class Crc32Mpeg2
 
     private static readonly uint[] Table = BuildTable();
 
-    public static uint Compute(ReadOnlySpan<byte> data)
+    public static uint Compute(ReadOnlySpan<byte> data, uint initial = 0xFFFFFFFF)
     {
-        var crc = 0xFFFFFFFFu;
+        var crc = initial;
         foreach (var value in data)
         {
             crc = (crc << 8) ^ Table[(crc >> 24) ^ value];

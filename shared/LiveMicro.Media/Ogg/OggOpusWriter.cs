@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using LiveMicro.Media.Mpeg2Ts;
 
 namespace LiveMicro.Media.Ogg;
 
@@ -15,7 +16,6 @@ namespace LiveMicro.Media.Ogg;
 public sealed class OggOpusWriter(uint serial)
 {
     private const int MaxPacketLength = 255 * 255 - 1;
-    private static readonly uint[] CrcTable = MakeCrcTable();
 
     private uint _sequence;
 
@@ -71,25 +71,7 @@ public sealed class OggOpusWriter(uint serial)
         output.Advance(length);
     }
 
-    /// <summary>Ogg's CRC-32: polynomial 0x04C11DB7, not reflected, starting at 0, no final XOR, over the page with
-    /// its CRC field zero.</summary>
-    internal static uint Crc(ReadOnlySpan<byte> page)
-    {
-        uint crc = 0;
-        foreach (var b in page) crc = (crc << 8) ^ CrcTable[(byte)(crc >> 24) ^ b];
-        return crc;
-    }
-
-    private static uint[] MakeCrcTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var value = i << 24;
-            for (var bit = 0; bit < 8; bit++) value = (value & 0x80000000) != 0 ? (value << 1) ^ 0x04C11DB7 : value << 1;
-            table[i] = value;
-        }
-
-        return table;
-    }
+    /// <summary>Ogg's CRC-32: MPEG-2's polynomial and table, not reflected, starting at 0, no final XOR, over the page
+    /// with its CRC field zero.</summary>
+    internal static uint Crc(ReadOnlySpan<byte> page) => Crc32Mpeg2.Compute(page, initial: 0);
 }

@@ -44,10 +44,11 @@ public readonly ref struct RtpPacket
     /// packet types 192-223 sit where RTP's marker and payload type would be (RFC 5761 section 4).</summary>
     public static bool IsRtcp(ReadOnlySpan<byte> packet) => packet.Length > 1 && packet[1] is >= 192 and <= 223;
 
-    /// <summary>False for a packet that is not version 2 or whose CSRCs, extension or padding run past its end.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> packet, out RtpPacket rtp)
+    /// <summary>Where the payload starts: after the fixed header, the CSRCs and a header extension. False for a packet
+    /// that is not version 2 or whose CSRCs or extension run past its end.</summary>
+    public static bool TryGetHeaderLength(ReadOnlySpan<byte> packet, out int length)
     {
-        rtp = default;
+        length = 0;
         if (packet.Length < HeaderLength || (packet[0] >> 6) != 2) return false;
         var offset = HeaderLength + 4 * (packet[0] & 0x0F);
         if ((packet[0] & 0x10) != 0)
@@ -56,10 +57,20 @@ public readonly ref struct RtpPacket
             offset += 4 + 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]);
         }
 
+        if (offset > packet.Length) return false;
+        length = offset;
+        return true;
+    }
+
+    /// <summary>False for a packet that is not version 2 or whose CSRCs, extension or padding run past its end.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> packet, out RtpPacket rtp)
+    {
+        rtp = default;
+        if (!TryGetHeaderLength(packet, out var offset)) return false;
         var end = packet.Length;
         if ((packet[0] & 0x20) != 0)
         {
-            if (end == 0 || packet[^1] == 0) return false;
+            if (packet[^1] == 0) return false;
             end -= packet[^1];
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using LiveMicro.Media.Rtp;
 
 namespace LiveMicro.Media.Srtp;
 
@@ -16,7 +17,6 @@ public sealed class SrtpContext : IDisposable
     public const int MasterKeyLength = 16;
     public const int MasterSaltLength = 14;
     public const int AuthTagLength = 10;
-    private const int RtpHeaderLength = 12;
     private const int RtcpHeaderLength = 8;
     private const int SrtcpIndexLength = 4;
     private const int ReplayWindow = 64;
@@ -153,29 +153,12 @@ public sealed class SrtpContext : IDisposable
         _rtcp.Dispose();
     }
 
-    /// <summary>
-    /// Where the payload starts (RFC 3550 section 5.1): after the 12-byte header, the CSRCs and a header extension.
-    /// <code>
-    ///  0                   1                   2                   3
-    /// |V=2|P|X|  CC   |M|     PT      |       sequence number         |
-    /// |                           timestamp                           |
-    /// |           synchronization source (SSRC) identifier            |
-    /// |            contributing source (CSRC) identifiers             | (CC of them)
-    /// |      defined by profile       |           length              | (if X)
-    /// </code>
-    /// </summary>
+    /// <summary>Where the payload of the RTP packet in <paramref name="packet"/> starts, when <paramref name="trailer"/>
+    /// bytes (the tag) follow it.</summary>
     private static bool TryGetPayloadOffset(ReadOnlySpan<byte> packet, int trailer, out int offset)
     {
         offset = 0;
-        if (packet.Length < RtpHeaderLength + trailer || (packet[0] >> 6) != 2) return false;
-        offset = RtpHeaderLength + 4 * (packet[0] & 0x0F);
-        if ((packet[0] & 0x10) != 0)
-        {
-            if (packet.Length < offset + 4 + trailer) return false;
-            offset += 4 + 4 * BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]);
-        }
-
-        return offset <= packet.Length - trailer;
+        return packet.Length >= trailer && RtpPacket.TryGetHeaderLength(packet[..^trailer], out offset);
     }
 
     /// <summary>One SSRC's rollover counter, highest index and replay window.</summary>

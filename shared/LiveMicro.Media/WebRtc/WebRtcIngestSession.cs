@@ -60,6 +60,7 @@ public sealed class WebRtcIngestSession : IDisposable
     private readonly DtlsDatagramChannel _dtls;
     private readonly DtlsSrtpServer _dtlsServer;
     private readonly H264Depacketizer _video = new();
+    private readonly H264AccessUnitHandler _onAccessUnit;
     private readonly byte[] _response = new byte[IceLiteAgent.MaxResponseLength];
     private readonly byte[] _rtcp = new byte[64];
     private readonly uint _ourSsrc = BinaryPrimitives.ReadUInt32BigEndian(RandomNumberGenerator.GetBytes(4));
@@ -76,6 +77,7 @@ public sealed class WebRtcIngestSession : IDisposable
         Action<ReadOnlyMemory<byte>, IPEndPoint> send, TimeProvider time, TimeSpan keyframeInterval)
     {
         _keyframeInterval = keyframeInterval;
+        _onAccessUnit = OnAccessUnit; // made once: a method group passed per packet would be a delegate per packet
         _negotiation = negotiation;
         _sink = sink;
         _send = send;
@@ -169,7 +171,7 @@ public sealed class WebRtcIngestSession : IDisposable
         if (rtp.PayloadType == _negotiation.Video.PayloadType)
         {
             _videoSsrc = rtp.Ssrc;
-            _video.Push(rtp.SequenceNumber, rtp.Timestamp, rtp.Marker, rtp.Payload, OnAccessUnit);
+            _video.Push(rtp.SequenceNumber, rtp.Timestamp, rtp.Marker, rtp.Payload, _onAccessUnit);
             if (_video.NeedsKeyframe || _time.GetElapsedTime(_lastKeyframe) > _keyframeInterval) RequestKeyframe();
         }
         else if (_negotiation.Audio is { } audio && rtp.PayloadType == audio.PayloadType)
