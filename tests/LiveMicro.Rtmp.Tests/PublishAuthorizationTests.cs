@@ -20,6 +20,23 @@ public sealed class PublishAuthorizationTests(RtmpServerFixture server)
     }
 
     [Fact]
+    public async Task The_relay_publisher_is_refused_with_the_servers_code_and_one_with_a_known_key_publishes()
+    {
+        var refused = await Assert.ThrowsAsync<RtmpPublishRefusedException>(() =>
+            RtmpPublisher.PublishAsync(new Uri($"rtmp://127.0.0.1:{server.RtmpPort}/live/no-such-key"), CancellationToken.None));
+        Assert.Equal("NetStream.Publish.BadName", refused.Code);
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            RtmpPublisher.PublishAsync(new Uri($"rtmp://127.0.0.1:{server.RtmpPort}/live"), CancellationToken.None));
+
+        var room = server.Live.OpenRoom();
+        await using var publisher = await RtmpPublisher.PublishAsync(new Uri($"rtmp://127.0.0.1:{server.RtmpPort}/live/{room.StreamKey}"), CancellationToken.None);
+        await publisher.SendAsync(RtmpMessageType.Video, 0, SyntheticMedia.VideoSequenceHeader, CancellationToken.None);
+        await publisher.SendAsync(RtmpMessageType.Video, 0, SyntheticMedia.KeyFrame(), CancellationToken.None);
+        await server.WaitUntilLiveAsync(room.StreamName);
+        Assert.False(publisher.Closed.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task The_key_of_an_ended_room_gets_BadName()
     {
         var room = server.Live.OpenRoom();
