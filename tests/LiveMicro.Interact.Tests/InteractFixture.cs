@@ -89,10 +89,7 @@ public sealed class InteractFixture : IAsyncLifetime
             services.AddHttpClient(FollowChecker.HttpClientName)
                 .ConfigurePrimaryHttpMessageHandler(() => UserApp.Server.CreateHandler());
         });
-        var port = ServerProcess.FreePort();
-        app.UseKestrel(port);
-        app.StartServer();
-        return (app, new Uri($"http://127.0.0.1:{port}"));
+        return (app, app.StartOnLoopback());
     }
 
     /// <summary>A room as the live service announces it, through the real event bus; answers once interact has it.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,5 +16,16 @@ public sealed class ServiceApp<TEntryPoint>(IReadOnlyDictionary<string, string?>
         // registers them, before the factory's configuration callbacks would run.
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         if (configureServices is not null) builder.ConfigureServices(configureServices);
+    }
+
+    /// <summary>Starts the app on real Kestrel at a free loopback port; its URL. The endpoint is set on Kestrel
+    /// itself: <c>UseKestrel(port)</c> rewrites the server's addresses after the app has started binding them and
+    /// throws when the bind wins that race (dotnet/aspnetcore#67714).</summary>
+    public Uri StartOnLoopback()
+    {
+        var port = ServerProcess.FreePort();
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        StartServer();
+        return new Uri($"http://127.0.0.1:{port}");
     }
 }
