@@ -86,10 +86,19 @@ public sealed class GatewayFixture : IAsyncLifetime
             TestBackends.JwksFrom(AuthApp)(services);
             if (logs is not null) services.AddSingleton<ILoggerProvider>(logs);
         });
-        var port = ServerProcess.FreePort();
-        app.UseKestrel(port);
-        app.StartServer();
-        return (app, new Uri($"http://127.0.0.1:{port}"));
+        return (app, app.StartOnLoopback());
+    }
+
+    /// <summary>A gateway of its own (see <see cref="StartGateway"/>), once it routes <paramref name="probe"/> to the
+    /// user service.</summary>
+    public async Task<(ServiceApp<Program> App, Uri Url)> StartGatewayAsync(Dictionary<string, string?> overrides, string probe = "/api/users/1",
+        CapturedLogs? logs = null)
+    {
+        var (app, url) = StartGateway(overrides, logs);
+        using var http = new HttpClient { BaseAddress = url };
+        await ApiClient.EventuallyAsync(async () => await ServiceBehindAsync(probe, http) == "user",
+            "the gateway to discover the user service", TimeSpan.FromSeconds(30));
+        return (app, url);
     }
 
     /// <summary>An anonymous path each service answers through the gateway.</summary>

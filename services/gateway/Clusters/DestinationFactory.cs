@@ -11,8 +11,8 @@ namespace LiveMicro.Gateway.Clusters;
 /// <summary>Makes the state of a destination once per address, so a destination listed again by discovery (or
 /// both statically and in etcd) keeps its breaker and health instead of starting afresh. Its breaker is built here
 /// once.</summary>
-public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, TimeProvider time, UpstreamDeadlineSweep sweep,
-    ILogger<DestinationFactory> logger)
+public sealed partial class DestinationFactory(IOptions<ResilienceOptions> options, IOptions<SocketLoopOptions> socketLoop, TimeProvider time,
+    UpstreamDeadlineSweep sweep, ILogger<DestinationFactory> logger)
 {
     private readonly ConcurrentDictionary<string, DestinationState> _byAddress = new(StringComparer.OrdinalIgnoreCase);
 
@@ -23,7 +23,7 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
     {
         var breaker = options.Value.CircuitBreaker;
         var connections = new UpstreamConnectionPool(new Uri(address), new UpstreamConnectionSettings(options.Value.ConnectTimeout,
-            options.Value.PooledConnectionLifetime, options.Value.PooledConnectionIdleTimeout), sweep);
+            options.Value.PooledConnectionLifetime, options.Value.PooledConnectionIdleTimeout, socketLoop.Value.IsActive), sweep);
         var destination = new DestinationState(name, address, connections, time);
         // the route's timeout is kept by each attempt itself (UpstreamDeadlineSweep), inside the breaker, which
         // counts a timeout as a failure, so a destination that keeps timing out opens its circuit

@@ -7,8 +7,10 @@ using LiveMicro.Gateway.Forwarding;
 using LiveMicro.Gateway.HealthChecks;
 using LiveMicro.Gateway.RateLimiting;
 using LiveMicro.Gateway.Routing;
+using LiveMicro.Gateway.Transport;
 using LiveMicro.Gateway.Upstream;
 using LiveMicro.ServiceDefaults;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -39,6 +41,11 @@ public static class ReverseProxyExtensions
             sockets.UnsafePreferInlineScheduling = true;
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
+        // Kestrel takes the transport registered last; destinations read the same setting (DestinationFactory)
+        builder.Services.AddValidatedOptions<SocketLoopOptions>(SocketLoopOptions.SectionName);
+        var socketLoop = builder.Configuration.GetSection(SocketLoopOptions.SectionName).Get<SocketLoopOptions>() ?? new SocketLoopOptions();
+        if (socketLoop.IsActive) builder.Services.AddSingleton<IConnectionListenerFactory, LoopConnectionListenerFactory>();
+
         builder.Services.AddHostedService<RedisConnectionWarmup>();
         AddCrossOrigin(builder);
         if (builder.Configuration.GetValue("DirectForwarding:Enabled", true))

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using LiveMicro.Gateway.Transport;
 
 namespace LiveMicro.Gateway.Upstream;
 
@@ -20,10 +21,11 @@ public sealed class UpstreamConnection : IDisposable
     /// <summary>The deadline of a connection the sweep closed.</summary>
     private const long Swept = -1;
 
-    private readonly Stream _stream;
-    private readonly Socket _transport;
+    private readonly Stream? _stream;
+    private readonly IDisposable _transport;
     // plain HTTP goes to the socket itself, a layer fewer than through the stream on every read and write
     private readonly Socket? _socket;
+    private readonly LoopSocket? _loopSocket;
     // 0 while no request waits on the connection; see Watch
     private long _deadline;
     private CancellationToken _clientAborted;
@@ -46,6 +48,12 @@ public sealed class UpstreamConnection : IDisposable
         _transport = transport;
         _stream = stream;
         _socket = stream is NetworkStream ? transport : null;
+        CreatedAt = createdAt;
+    }
+
+    private UpstreamConnection(LoopSocket socket, long createdAt)
+    {
+        _transport = _loopSocket = socket;
         CreatedAt = createdAt;
     }
 
@@ -96,11 +104,30 @@ public sealed class UpstreamConnection : IDisposable
         {
             socket.Dispose();
             if (cancellationToken.IsCancellationRequested) throw;
-            if (e is OperationCanceledException)
-                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Connecting to {endPoint} timed out after {connectTimeout}.", new TimeoutException());
-            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {endPoint}: {e.Message}", e);
+            throw ConnectFailed(endPoint, connectTimeout, e);
         }
     }
+
+    /// <summary>Connects a plain HTTP connection run by a <see cref="SocketLoop"/>, as <see cref="ConnectAsync"/>
+    /// does otherwise.</summary>
+    public static async ValueTask<UpstreamConnection> ConnectOnLoopAsync(EndPoint endPoint, TimeSpan connectTimeout, long now,
+        CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(connectTimeout);
+        try
+        {
+            return new UpstreamConnection(await LoopSocket.ConnectAsync(endPoint, deadline.Token), now);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ConnectFailed(endPoint, connectTimeout, e);
+        }
+    }
+
+    private static HttpRequestException ConnectFailed(EndPoint endPoint, TimeSpan connectTimeout, Exception e) => e is OperationCanceledException
+        ? new HttpRequestException(HttpRequestError.ConnectionError, $"Connecting to {endPoint} timed out after {connectTimeout}.", new TimeoutException())
+        : new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {endPoint}: {e.Message}", e);
 
     /// <summary>Sends what was written to <see cref="Output"/> and clears it.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -115,7 +142,8 @@ public sealed class UpstreamConnection : IDisposable
     {
         try
         {
-            if (_socket is null) await _stream.WriteAsync(bytes, cancellationToken);
+            if (_loopSocket is not null) await _loopSocket.SendAsync(bytes, cancellationToken);
+            else if (_socket is null) await _stream!.WriteAsync(bytes, cancellationToken);
             else while (!bytes.IsEmpty) bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken)..];
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -284,7 +312,8 @@ public sealed class UpstreamConnection : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _stream.Dispose();
+        if (_stream is null) _transport.Dispose();
+        else _stream.Dispose();
     }
 
     private bool TryParseHead(out int headLength)
@@ -315,9 +344,11 @@ public sealed class UpstreamConnection : IDisposable
 
     /// <summary>Starts a read into the free end of the buffer. Not an async method of its own: a response head
     /// waits here on every request, and the callers await the socket directly, one resumption fewer.</summary>
-    private ValueTask<int> StartReceive(CancellationToken cancellationToken) => _socket is null
-        ? _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken)
-        : _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+    private ValueTask<int> StartReceive(CancellationToken cancellationToken) =>
+        _loopSocket?.ReceiveAsync(_buffer.AsMemory(_end), cancellationToken)
+        ?? (_socket is null
+            ? _stream!.ReadAsync(_buffer.AsMemory(_end), cancellationToken)
+            : _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken));
 
     /// <summary>Takes in what a read brought; the caller's catch turns a transport failure into
     /// <see cref="ReceiveFailed"/>.</summary>

@@ -2,8 +2,9 @@ using System.Net;
 
 namespace LiveMicro.Gateway.Upstream;
 
-/// <summary>How long the connections to a destination live and how long a connect may take.</summary>
-public sealed record UpstreamConnectionSettings(TimeSpan ConnectTimeout, TimeSpan Lifetime, TimeSpan IdleTimeout);
+/// <summary>How long the connections to a destination live and how long a connect may take; plain ones run on a
+/// <see cref="Transport.SocketLoop"/> when <paramref name="OnSocketLoop"/>.</summary>
+public sealed record UpstreamConnectionSettings(TimeSpan ConnectTimeout, TimeSpan Lifetime, TimeSpan IdleTimeout, bool OnSocketLoop = false);
 
 /// <summary>The idle keep-alive connections to one destination. The most recently used is handed out first, so a
 /// quiet period lets the rest age out; connections idle longer than the idle timeout are closed (the destination
@@ -70,7 +71,9 @@ public sealed class UpstreamConnectionPool : IDisposable
     {
         var remaining = _sweep.Remaining(deadline);
         var timeout = remaining != Timeout.InfiniteTimeSpan && remaining < _settings.ConnectTimeout ? remaining : _settings.ConnectTimeout;
-        var connection = await UpstreamConnection.ConnectAsync(_endPoint, _tlsHost, timeout, now, cancellationToken);
+        var connection = _tlsHost is null && _settings.OnSocketLoop
+            ? await UpstreamConnection.ConnectOnLoopAsync(_endPoint, timeout, now, cancellationToken)
+            : await UpstreamConnection.ConnectAsync(_endPoint, _tlsHost, timeout, now, cancellationToken);
         lock (_open) _open.Add(connection);
         return connection;
     }

@@ -13,18 +13,6 @@ namespace LiveMicro.Gateway.Tests.Connections;
 [Collection(GatewayCollection.Name)]
 public sealed class DirectForwardingTests(GatewayFixture fixture)
 {
-    /// <summary>A gateway of its own with <paramref name="overrides"/>, once it routes <paramref name="probe"/> to the
-    /// user service.</summary>
-    private async Task<(ServiceApp<Program> App, Uri Url)> StartGatewayAsync(Dictionary<string, string?> overrides, string probe = "/api/users/1",
-        CapturedLogs? logs = null)
-    {
-        var (app, url) = fixture.StartGateway(overrides, logs);
-        using var http = new HttpClient { BaseAddress = url };
-        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync(probe, http) == "user",
-            "the gateway to discover the user service", TimeSpan.FromSeconds(30));
-        return (app, url);
-    }
-
     [Fact]
     public async Task One_connection_carries_direct_GETs_then_a_POST_and_everything_after_it_through_Kestrel()
     {
@@ -57,7 +45,7 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     public async Task A_client_that_resets_its_connection_between_requests_or_inside_a_head_is_let_go_without_an_error()
     {
         var logs = new CapturedLogs();
-        var (app, url) = await StartGatewayAsync([], logs: logs);
+        var (app, url) = await fixture.StartGatewayAsync([], logs: logs);
         await using var _ = app;
 
         using (var answered = await RawHttpClient.ConnectAsync(url))
@@ -97,7 +85,7 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     [Fact]
     public async Task A_GET_answers_the_same_on_the_direct_path_as_through_Kestrel()
     {
-        var (kestrelOnly, kestrelUrl) = await StartGatewayAsync(new Dictionary<string, string?> { ["DirectForwarding:Enabled"] = "false" });
+        var (kestrelOnly, kestrelUrl) = await fixture.StartGatewayAsync(new Dictionary<string, string?> { ["DirectForwarding:Enabled"] = "false" });
         await using var _ = kestrelOnly;
 
         var answers = new List<RawResponse>();
@@ -130,7 +118,7 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     [Fact]
     public async Task A_GET_over_a_routes_rate_limit_goes_to_Kestrel_for_its_429_and_the_connection_carries_on()
     {
-        var (gateway, url) = await StartGatewayAsync(new Dictionary<string, string?>
+        var (gateway, url) = await fixture.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["RateLimits:Policies:tight:PermitLimit"] = "2",
             ["RateLimits:Policies:tight:Window"] = "00:01:00",
@@ -164,7 +152,7 @@ public sealed class DirectForwardingTests(GatewayFixture fixture)
     [Fact]
     public async Task An_idle_direct_connection_is_closed_and_a_stalled_head_answered_408_after_Kestrels_timeouts()
     {
-        var (gateway, url) = await StartGatewayAsync(new Dictionary<string, string?>
+        var (gateway, url) = await fixture.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["Kestrel:Limits:KeepAliveTimeout"] = "00:00:02",
             ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:02",
