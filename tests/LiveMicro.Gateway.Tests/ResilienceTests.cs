@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using LiveMicro.Discovery;
+using LiveMicro.Gateway.Tests.Connections;
 using LiveMicro.Testing;
 using Microsoft.Extensions.Logging;
 
@@ -73,6 +74,36 @@ public sealed class ResilienceTests(GatewayFixture fixture)
         await Task.Delay(TimeSpan.FromSeconds(1.2));
         for (var i = 0; i < 40; i++) Assert.Equal(HttpStatusCode.OK, (await gateway.GetAsync("/api/rooms/1")).StatusCode);
         Assert.True(flaky.Requests - failed >= 5, $"{flaky.Requests - failed} of 40 requests reached the recovered destination");
+    }
+
+    [Theory]
+    [InlineData("GET")] // the direct path
+    [InlineData("POST")] // through Kestrel
+    public async Task Clients_that_go_away_while_their_requests_wait_do_not_count_against_the_destination(string method)
+    {
+        var (app, url) = StartGatewayWithLiveAt(fixture.Backend("live-a").Url);
+        await using var _ = app;
+        const int clients = 12;
+        var hits = await HitsAsync("live-a");
+        var waiting = new List<RawHttpClient>();
+        for (var i = 0; i < clients; i++)
+        {
+            var client = await RawHttpClient.ConnectAsync(url);
+            waiting.Add(client);
+            await client.SendAsync($"{method} /api/rooms/{i}?delayMs=3000 HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
+        }
+
+        await ApiClient.EventuallyAsync(async () => await HitsAsync("live-a") >= hits + clients, "the requests to reach the destination");
+        // half close, half reset: either way the client is gone before its answer
+        for (var i = 0; i < clients; i++)
+        {
+            if (i % 2 == 0) waiting[i].Dispose();
+            else waiting[i].Reset();
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        using var gateway = new HttpClient { BaseAddress = url };
+        for (var i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await gateway.GetAsync("/api/rooms/1")).StatusCode);
     }
 
     [Fact]

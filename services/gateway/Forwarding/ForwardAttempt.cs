@@ -72,7 +72,11 @@ internal abstract class ForwardAttempt
             {
                 connection = await pool.RentAsync(deadline, aborted);
             }
-            catch (HttpRequestException e) when (!aborted.IsCancellationRequested && RanOutOfTime(e, sweep.Remaining(deadline), pool.ConnectTimeout))
+            catch (HttpRequestException) when (aborted.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(aborted);
+            }
+            catch (HttpRequestException e) when (RanOutOfTime(e, sweep.Remaining(deadline), pool.ConnectTimeout))
             {
                 throw TimedOut(timeout);
             }
@@ -96,8 +100,10 @@ internal abstract class ForwardAttempt
             {
                 var swept = !connection.EndWatch();
                 connection.Dispose();
-                if (swept && !aborted.IsCancellationRequested) throw TimedOut(timeout);
-                if (!swept && e is HttpRequestException && connection.IsReused && !connection.HasReceivedResponse && !_bodyStarted) continue;
+                // a client that went away is no failure of the destination's: the breaker must not count it
+                if (aborted.IsCancellationRequested) throw new OperationCanceledException(aborted);
+                if (swept) throw TimedOut(timeout);
+                if (e is HttpRequestException && connection.IsReused && !connection.HasReceivedResponse && !_bodyStarted) continue;
                 throw;
             }
 
