@@ -44,7 +44,12 @@ public static class ReverseProxyExtensions
         // Kestrel takes the transport registered last; destinations read the same setting (DestinationFactory)
         builder.Services.AddValidatedOptions<SocketLoopOptions>(SocketLoopOptions.SectionName);
         var socketLoop = builder.Configuration.GetSection(SocketLoopOptions.SectionName).Get<SocketLoopOptions>() ?? new SocketLoopOptions();
-        if (socketLoop.IsActive) builder.Services.AddSingleton<IConnectionListenerFactory, LoopConnectionListenerFactory>();
+        builder.Services.AddValidatedOptions<ClientConnectionOptions>(ClientConnectionOptions.SectionName);
+        builder.Services.AddSingleton<ConnectionBudget>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services => new BudgetedConnectionListenerFactory(socketLoop.IsActive
+                ? ActivatorUtilities.CreateInstance<LoopConnectionListenerFactory>(services)
+                : ActivatorUtilities.CreateInstance<SocketTransportFactory>(services),
+            services.GetRequiredService<ConnectionBudget>()));
 
         builder.Services.AddHostedService<RedisConnectionWarmup>();
         AddCrossOrigin(builder);

@@ -131,6 +131,9 @@ internal static unsafe partial class Libc
         101 => SocketError.NetworkUnreachable,
         103 => SocketError.ConnectionAborted,
         107 => SocketError.NotConnected,
+        24 or 23 => SocketError.TooManyOpenSockets, // EMFILE, ENFILE
+        105 or 12 => SocketError.NoBufferSpaceAvailable, // ENOBUFS, ENOMEM
+        99 => SocketError.AddressNotAvailable, // no ephemeral port left to connect from
         _ => SocketError.SocketError,
     };
 }
