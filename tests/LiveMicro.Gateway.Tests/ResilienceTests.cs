@@ -107,6 +107,45 @@ public sealed class ResilienceTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_probe_whose_client_goes_away_leaves_the_circuit_open_until_a_probe_is_answered()
+    {
+        var mode = "fail";
+        await using var destination = new ScriptedDestination((_, _) => Volatile.Read(ref mode) switch
+        {
+            "fail" => ScriptedDestination.Status(500),
+            "hold" => null,
+            _ => ScriptedDestination.Ok("back"),
+        });
+        var (app, url) = StartGatewayWithLiveAt(destination.Address);
+        await using var _ = app;
+        using var gateway = new HttpClient { BaseAddress = url };
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.InternalServerError, (await gateway.GetAsync("/api/rooms/1")).StatusCode);
+        await (await gateway.GetAsync("/api/rooms/1")).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+
+        // after the break the probe reaches the destination, and its client leaves before the answer
+        Volatile.Write(ref mode, "hold");
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        using (var probe = await RawHttpClient.ConnectAsync(url))
+        {
+            await probe.SendAsync("GET /api/rooms/1 HTTP/1.1\r\nHost: gw\r\n\r\n");
+            await ApiClient.EventuallyAsync(() => Task.FromResult(destination.Requests == 5), "the probe to reach the destination");
+        }
+
+        await ApiClient.EventuallyAsync(() => Task.FromResult(!destination.HeldRequestsClosed.IsEmpty), "the gateway to give the probe up");
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        Volatile.Write(ref mode, "ok");
+
+        // the circuit did not close on a probe that proved nothing
+        var refused = await gateway.GetAsync("/api/rooms/1");
+        Assert.EndsWith("/circuit-open", (await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable))["type"]!.GetValue<string>());
+        Assert.Equal(5, destination.Requests);
+
+        // after another break a probe that is answered closes it
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        for (var i = 0; i < 3; i++) Assert.Equal("back", await gateway.GetStringAsync("/api/rooms/1"));
+    }
+
+    [Fact]
     public async Task A_destination_slower_than_the_route_timeout_gives_504()
     {
         var stopwatch = Stopwatch.StartNew();

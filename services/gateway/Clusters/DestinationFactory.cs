@@ -34,7 +34,7 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
                 MinimumThroughput = breaker.MinimumThroughput,
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
-                ShouldHandle = static args => ValueTask.FromResult(IsFailure(args.Outcome)),
+                ShouldHandle = static args => ValueTask.FromResult(IsFailure(args.Outcome, args.Context)),
                 OnOpened = args =>
                 {
                     destination.CircuitOpened(args.BreakDuration);
@@ -59,10 +59,13 @@ public sealed partial class DestinationFactory(IOptions<ResilienceOptions> optio
     }
 
     /// <summary>What counts against a destination: it could not be reached, did not answer in time, or answered
-    /// with a server error. A 4xx is the client's fault and says nothing about the destination.</summary>
-    private static bool IsFailure(Outcome<object> outcome) => outcome switch
+    /// with a server error. A 4xx is the client's fault and says nothing about the destination. A request whose
+    /// client went away reaches the breaker only as a probe of a half-open circuit (a closed one does not record it):
+    /// it proves nothing, so the circuit opens for another break instead of closing on it.</summary>
+    private static bool IsFailure(Outcome<object> outcome, ResilienceContext context) => outcome switch
     {
         { Exception: HttpRequestException or TimeoutRejectedException } => true,
+        { Exception: OperationCanceledException } => context.CancellationToken.IsCancellationRequested,
         { Result: UpstreamConnection connection } => connection.Head.StatusCode >= 500,
         { Result: HttpResponseMessage upgrade } => (int)upgrade.StatusCode >= 500,
         _ => false,

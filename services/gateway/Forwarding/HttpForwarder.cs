@@ -176,7 +176,8 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         {
             response = await send(timeout, state);
         }
-        catch (Exception e)
+        // a client that went away says nothing about the destination (see DestinationFactory.IsFailure)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             await RecordAsync(destination, Outcome.FromException<TResponse>(e));
             throw;
