@@ -41,7 +41,8 @@ public static class ReverseProxyExtensions
             sockets.UnsafePreferInlineScheduling = true;
             sockets.WaitForDataBeforeAllocatingBuffer = false;
         });
-        // Kestrel takes the transport registered last; destinations read the same setting (DestinationFactory)
+        // Kestrel takes the transport registered last: the gateway's loops or Kestrel's sockets, either kept to the
+        // connection budget where it accepts; destinations read the same setting (DestinationFactory)
         builder.Services.AddValidatedOptions<SocketLoopOptions>(SocketLoopOptions.SectionName);
         var socketLoop = builder.Configuration.GetSection(SocketLoopOptions.SectionName).Get<SocketLoopOptions>() ?? new SocketLoopOptions();
         builder.Services.AddValidatedOptions<ClientConnectionOptions>(ClientConnectionOptions.SectionName);
