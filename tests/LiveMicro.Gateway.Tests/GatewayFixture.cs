@@ -1,5 +1,6 @@
 extern alias auth;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using LiveMicro.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,9 +63,11 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A gateway on a free port, on this collection's Redis and etcd, with the JWKS from the in-process
-    /// auth service and limits small enough for tests to reach; <paramref name="overrides"/> win.</summary>
-    public (ServiceApp<Program> App, Uri Url) StartGateway(IReadOnlyDictionary<string, string?> overrides, CapturedLogs? logs = null)
+    /// <summary>A gateway on a free port (HTTPS with <paramref name="certificate"/>), on this collection's Redis and
+    /// etcd, with the JWKS from the in-process auth service and limits small enough for tests to reach;
+    /// <paramref name="overrides"/> win.</summary>
+    public (ServiceApp<Program> App, Uri Url) StartGateway(IReadOnlyDictionary<string, string?> overrides, CapturedLogs? logs = null,
+        X509Certificate2? certificate = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -86,7 +89,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             TestBackends.JwksFrom(AuthApp)(services);
             if (logs is not null) services.AddSingleton<ILoggerProvider>(logs);
         });
-        return (app, app.StartOnLoopback());
+        return (app, app.StartOnLoopback(certificate));
     }
 
     /// <summary>A gateway of its own (see <see cref="StartGateway"/>), once it routes <paramref name="probe"/> to the

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,14 +19,18 @@ public sealed class ServiceApp<TEntryPoint>(IReadOnlyDictionary<string, string?>
         if (configureServices is not null) builder.ConfigureServices(configureServices);
     }
 
-    /// <summary>Starts the app on real Kestrel at a free loopback port; its URL. The endpoint is set on Kestrel
-    /// itself: <c>UseKestrel(port)</c> rewrites the server's addresses after the app has started binding them and
-    /// throws when the bind wins that race (dotnet/aspnetcore#67714).</summary>
-    public Uri StartOnLoopback()
+    /// <summary>Starts the app on real Kestrel at a free loopback port, over TLS with <paramref name="certificate"/>
+    /// when one is given; its URL. The endpoint is set on Kestrel itself: <c>UseKestrel(port)</c> rewrites the server's
+    /// addresses after the app has started binding them and throws when the bind wins that race
+    /// (dotnet/aspnetcore#67714).</summary>
+    public Uri StartOnLoopback(X509Certificate2? certificate = null)
     {
         var port = ServerProcess.FreePort();
-        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (certificate is not null) listen.UseHttps(certificate);
+        }));
         StartServer();
-        return new Uri($"http://127.0.0.1:{port}");
+        return new Uri($"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}");
     }
 }

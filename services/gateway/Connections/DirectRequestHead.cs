@@ -43,6 +43,8 @@ public sealed class DirectRequestHead
     private static readonly SearchValues<byte> VisibleAsciiOrWhitespace = SearchValues.Create(
         Enumerable.Range(0x20, 0x7F - 0x20).Select(b => (byte)b).Append((byte)'\t').ToArray());
 
+    private static ReadOnlySpan<byte> RequestLineStart => "GET /"u8;
+
     private readonly HeaderField[] _fields = new HeaderField[MaxFields];
 
     /// <summary>The path, from its first '/' up to the query or the end of the target.</summary>
@@ -66,6 +68,10 @@ public sealed class DirectRequestHead
     public DirectRequestHeadResult TryParse(ReadOnlySpan<byte> input, out int headLength)
     {
         headLength = 0;
+        // what cannot become a GET is Kestrel's at once, before its head is whole: a TLS handshake (on an HTTPS
+        // endpoint this middleware runs ahead of TLS) waits for the server's answer and never completes a head
+        var start = Math.Min(input.Length, RequestLineStart.Length);
+        if (!input[..start].SequenceEqual(RequestLineStart[..start])) return DirectRequestHeadResult.NotDirect;
         var end = input.IndexOf("\r\n\r\n"u8);
         if (end < 0) return input.Length >= MaxLength ? DirectRequestHeadResult.NotDirect : DirectRequestHeadResult.Incomplete;
         if (end + 4 > MaxLength) return DirectRequestHeadResult.NotDirect;
@@ -79,7 +85,7 @@ public sealed class DirectRequestHead
     private bool TryParseRequestLine(ReadOnlySpan<byte> input, out int position)
     {
         position = 0;
-        if (!input.StartsWith("GET /"u8)) return false;
+        if (!input.StartsWith(RequestLineStart)) return false;
         var pathStart = 4;
         var pathLength = input[pathStart..].IndexOfAnyExcept(PathBytes);
         if (pathLength < 0) return false;

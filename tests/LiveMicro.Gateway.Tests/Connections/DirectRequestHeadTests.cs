@@ -50,6 +50,16 @@ public sealed class DirectRequestHeadTests
         Assert.Equal(Typical.Length, length);
     }
 
+    [Theory]
+    [InlineData("\u0016\u0003\u0001\u0002\u0000\u0001")] // a TLS ClientHello's record header
+    [InlineData("PO")]
+    [InlineData("GET *")]
+    [InlineData("PRI * HTTP/2.0")] // the HTTP/2 preface
+    public void What_cannot_become_a_GET_is_not_direct_before_its_head_is_whole(string start)
+    {
+        Assert.Equal(DirectRequestHeadResult.NotDirect, Parse(start, out _, out _));
+    }
+
     [Fact]
     public void A_path_without_query_has_an_empty_query()
     {

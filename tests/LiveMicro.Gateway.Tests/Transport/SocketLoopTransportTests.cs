@@ -1,3 +1,8 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
 using LiveMicro.Gateway.Tests.Connections;
 using LiveMicro.Testing;
 
@@ -64,5 +69,45 @@ public sealed class SocketLoopTransportTests(GatewayFixture fixture)
         Assert.Equal((clients - clients / 10) * requests, answered.Sum());
         using var http = new HttpClient { BaseAddress = url };
         Assert.Equal("user", await fixture.ServiceBehindAsync("/api/users/1", http));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task On_an_HTTPS_endpoint_HTTP_1_1_and_HTTP_2_requests_are_forwarded_as_https(bool socketLoop)
+    {
+        using var certificate = SelfSignedCertificate();
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?> { ["SocketLoop:Enabled"] = socketLoop.ToString() }, certificate: certificate);
+        await using var _ = app;
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
+        // a TLS handshake that the direct path held waiting for a request head would time out here
+        using var http = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/api/users/1", http) == "user",
+            "the gateway to route over HTTPS", TimeSpan.FromSeconds(30));
+
+        foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/users/7?v={version}")
+            {
+                Version = version,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            using var response = await http.SendAsync(request);
+            var echo = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal((HttpStatusCode.OK, version), (response.StatusCode, response.Version));
+            Assert.Equal(("/api/users/7", $"?v={version}", "https"),
+                (echo["path"]!.GetValue<string>(), echo["query"]!.GetValue<string>(), echo["headers"]!["X-Forwarded-Proto"]!.GetValue<string>()));
+        }
+    }
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
     }
 }
