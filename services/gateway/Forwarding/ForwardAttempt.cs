@@ -176,14 +176,15 @@ internal sealed class ContextForwardAttempt(HttpContext context, ProxyRoute rout
     public async ValueTask<HttpResponseMessage> SendUpgradeAsync(HttpMessageInvoker invoker, TimeSpan timeout)
     {
         var incoming = context.Request;
-        var request = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri(string.Concat(Destination!.Address,
+        var overHttp2 = WebSocketConnect.Of(context) is not null;
+        var request = new HttpRequestMessage(overHttp2 ? HttpMethod.Get : HttpMethod.Parse(incoming.Method), new Uri(string.Concat(Destination!.Address,
             incoming.Path.ToUriComponent(), incoming.QueryString.ToUriComponent())))
         {
             Version = HttpVersion.Version11,
             // a WebSocket upgrade exists only in HTTP/1.1
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        ProxyHeaders.CopyUpgradeRequestHeaders(context, request);
+        ProxyHeaders.CopyUpgradeRequestHeaders(context, request, overHttp2);
         var aborted = context.RequestAborted;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(timeout);

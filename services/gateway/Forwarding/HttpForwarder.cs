@@ -23,7 +23,8 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
 
     public Task ForwardAsync(HttpContext context, ProxyRoute route) =>
         context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade
-            ? ForwardUpgradeAsync(context, route, upgrade)
+            ? ForwardUpgradeAsync(context, route, () => new ValueTask<Stream>(upgrade.UpgradeAsync()), overHttp2: false)
+            : WebSocketConnect.Of(context) is { } connect ? ForwardUpgradeAsync(context, route, connect.AcceptAsync, overHttp2: true)
             : ForwardHttpAsync(context, route);
 
     private async Task ForwardHttpAsync(HttpContext context, ProxyRoute route)
@@ -51,7 +52,9 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
         }
     }
 
-    private async Task ForwardUpgradeAsync(HttpContext context, ProxyRoute route, IHttpUpgradeFeature upgrade)
+    /// <summary>A WebSocket, opened by an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT (<paramref name="accept"/>
+    /// answers it and gives the client's stream), forwarded to the destination as an HTTP/1.1 upgrade.</summary>
+    private async Task ForwardUpgradeAsync(HttpContext context, ProxyRoute route, Func<ValueTask<Stream>> accept, bool overHttp2)
     {
         var attempt = new ContextForwardAttempt(context, route);
         try
@@ -59,9 +62,10 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
             using var response = await SendAsync(attempt,
                 static (timeout, state) => state.Attempt.SendUpgradeAsync(state.Invoker, timeout), (Attempt: attempt, Invoker: (HttpMessageInvoker)upgradeInvoker));
             if (response is null) return;
-            context.Response.StatusCode = (int)response.StatusCode;
-            ProxyHeaders.CopyUpgradeResponseHeaders(response, context.Response);
-            if (response.StatusCode == HttpStatusCode.SwitchingProtocols) await TunnelAsync(upgrade, response, context.RequestAborted);
+            var opened = response.StatusCode == HttpStatusCode.SwitchingProtocols;
+            context.Response.StatusCode = opened && overHttp2 ? StatusCodes.Status200OK : (int)response.StatusCode;
+            ProxyHeaders.CopyUpgradeResponseHeaders(response, context.Response, overHttp2);
+            if (opened) await TunnelAsync(accept, response, context.RequestAborted);
             else await CopyBodyAsync(context, response, route);
         }
         catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
@@ -245,10 +249,10 @@ public sealed partial class HttpForwarder(UpgradeHttpInvoker upgradeInvoker, IOp
 
     /// <summary>Pumps bytes both ways until either side closes. WebSocket frames pass untouched, close frames and
     /// their codes included; when one side's stream ends, the other side's connection is closed too.</summary>
-    private static async Task TunnelAsync(IHttpUpgradeFeature upgrade, HttpResponseMessage response, CancellationToken aborted)
+    private static async Task TunnelAsync(Func<ValueTask<Stream>> accept, HttpResponseMessage response, CancellationToken aborted)
     {
         await using var destination = await response.Content.ReadAsStreamAsync(aborted);
-        await using var client = await upgrade.UpgradeAsync();
+        await using var client = await accept();
         using var tunnel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var clientToDestination = PumpAsync(client, destination, tunnel.Token);
         var destinationToClient = PumpAsync(destination, client, tunnel.Token);

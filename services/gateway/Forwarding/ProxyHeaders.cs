@@ -85,8 +85,9 @@ internal static class ProxyHeaders
         RequestHeadWriter.WriteEnd(writer);
     }
 
-    /// <summary>A WebSocket upgrade's headers, its handshake included.</summary>
-    public static void CopyUpgradeRequestHeaders(HttpContext context, HttpRequestMessage request)
+    /// <summary>A WebSocket upgrade's headers, its handshake included; for a WebSocket opened over HTTP/2, the
+    /// HTTP/1.1 handshake it stands for (RFC 8441 section 5).</summary>
+    public static void CopyUpgradeRequestHeaders(HttpContext context, HttpRequestMessage request, bool overHttp2)
     {
         var headers = context.Request.Headers;
         var connection = headers.Connection;
@@ -100,6 +101,12 @@ internal static class ProxyHeaders
         // 'Connection: keep-alive, Upgrade' from browsers has to arrive as exactly what the destination expects
         request.Headers.Connection.Clear();
         request.Headers.TryAddWithoutValidation(HeaderNames.Connection, "Upgrade");
+        if (overHttp2)
+        {
+            request.Headers.TryAddWithoutValidation(HeaderNames.Upgrade, "websocket");
+            request.Headers.TryAddWithoutValidation(HeaderNames.SecWebSocketKey, WebSocketConnect.NewKey());
+        }
+
         if (ForwardedForOf(context) is { } forwardedFor) request.Headers.TryAddWithoutValidation(ForwardedFor, forwardedFor);
         request.Headers.TryAddWithoutValidation(ForwardedProto, context.Request.Scheme);
         if (context.Request.Host.HasValue) request.Headers.TryAddWithoutValidation(ForwardedHost, context.Request.Host.Value);
@@ -198,14 +205,17 @@ internal static class ProxyHeaders
         return chunked;
     }
 
-    public static void CopyUpgradeResponseHeaders(HttpResponseMessage response, HttpResponse target)
+    /// <summary>The answer to a WebSocket upgrade; over HTTP/2 without the HTTP/1.1 handshake's Upgrade and
+    /// Sec-WebSocket-Accept, which HTTP/2 has no place for (RFC 8441 section 5).</summary>
+    public static void CopyUpgradeResponseHeaders(HttpResponseMessage response, HttpResponse target, bool overHttp2)
     {
-        var isUpgrade = response.StatusCode == HttpStatusCode.SwitchingProtocols;
+        var isUpgrade = response.StatusCode == HttpStatusCode.SwitchingProtocols && !overHttp2;
         var connection = response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connectionValues)
             ? new StringValues(connectionValues.ToArray())
             : StringValues.Empty;
         CopyFrom(response.Headers.NonValidated, target.Headers, connection, isUpgrade);
         CopyFrom(response.Content.Headers.NonValidated, target.Headers, connection, isUpgrade);
+        if (overHttp2) target.Headers.Remove(HeaderNames.SecWebSocketAccept);
         target.Headers[RequestId] = RequestIdOf(target.HttpContext);
     }
 

@@ -20,7 +20,7 @@ internal sealed class ReverseProxyMiddleware(RequestDelegate next, ProxyRouteTab
     {
         var request = context.Request;
         var path = request.Path.Value ?? "/";
-        var route = routes.Match(path, request.Method, out var pathMatched);
+        var route = routes.Match(path, HttpMethods.IsConnect(request.Method) ? WebSocketConnect.RoutedMethod(context) : request.Method, out var pathMatched);
         if (route is null) return pathMatched ? MethodNotAllowedAsync(context, path) : next(context);
         if (!route.RequiresUser && route.RateLimiter is null) return forwarder.ForwardAsync(context, route);
         if (!route.RequiresUser && !CarriesCredentials(request)) return AdmitAnonymousAndForward(context, route, route.RateLimiter!);

@@ -1,7 +1,8 @@
 using System.Net;
-using System.Net.Security;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json.Nodes;
 using LiveMicro.Gateway.Tests.Connections;
 using LiveMicro.Testing;
@@ -10,7 +11,8 @@ namespace LiveMicro.Gateway.Tests.Transport;
 
 /// <summary>The gateway's own transport (SocketLoop, the default on Linux x86-64) against Kestrel's socket transport
 /// (SocketLoop:Enabled false): the same connection answers the same either way, on the direct path, through Kestrel
-/// with a body, and for a body too large for the sockets' buffers.</summary>
+/// with a body, and for a body too large for the sockets' buffers; and on an HTTPS endpoint, requests and WebSockets
+/// over HTTP/1.1 and HTTP/2.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class SocketLoopTransportTests(GatewayFixture fixture)
 {
@@ -76,15 +78,8 @@ public sealed class SocketLoopTransportTests(GatewayFixture fixture)
     [InlineData(false)]
     public async Task On_an_HTTPS_endpoint_HTTP_1_1_and_HTTP_2_requests_are_forwarded_as_https(bool socketLoop)
     {
-        using var certificate = SelfSignedCertificate();
-        var (app, url) = fixture.StartGateway(new Dictionary<string, string?> { ["SocketLoop:Enabled"] = socketLoop.ToString() }, certificate: certificate);
-        await using var _ = app;
-        using var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
-        // a TLS handshake that the direct path held waiting for a request head would time out here
-        using var http = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/api/users/1", http) == "user",
-            "the gateway to route over HTTPS", TimeSpan.FromSeconds(30));
+        // a TLS handshake held by the direct path waiting for a request head would time out in the start
+        await using var gateway = await StartHttpsGatewayAsync(socketLoop);
 
         foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
         {
@@ -93,11 +88,63 @@ public sealed class SocketLoopTransportTests(GatewayFixture fixture)
                 Version = version,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             };
-            using var response = await http.SendAsync(request);
+            using var response = await gateway.Http.SendAsync(request);
             var echo = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             Assert.Equal((HttpStatusCode.OK, version), (response.StatusCode, response.Version));
             Assert.Equal(("/api/users/7", $"?v={version}", "https"),
                 (echo["path"]!.GetValue<string>(), echo["query"]!.GetValue<string>(), echo["headers"]!["X-Forwarded-Proto"]!.GetValue<string>()));
+        }
+    }
+
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")] // RFC 8441: a CONNECT on an HTTP/2 stream, opened to the destination as an HTTP/1.1 upgrade
+    public async Task A_WebSocket_over_HTTPS_reaches_the_chat_over_HTTP_1_1_and_HTTP_2(string version)
+    {
+        await using var gateway = await StartHttpsGatewayAsync(socketLoop: true);
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = Version.Parse(version);
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using var invoker = new HttpMessageInvoker(gateway.Handler, disposeHandler: false);
+        await socket.ConnectAsync(new Uri($"wss://{gateway.Url.Authority}/ws/chat/tls"), invoker, CancellationToken.None);
+
+        await socket.SendAsync("hello over tls"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        Assert.EndsWith("hello over tls", Encoding.UTF8.GetString(buffer, 0, received.Count));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    /// <summary>A gateway of its own on an HTTPS endpoint with a fresh self-signed certificate, and a client that
+    /// trusts that certificate, once it routes.</summary>
+    private async Task<HttpsGateway> StartHttpsGatewayAsync(bool socketLoop)
+    {
+        var certificate = SelfSignedCertificate();
+        var (app, url) = fixture.StartGateway(new Dictionary<string, string?> { ["SocketLoop:Enabled"] = socketLoop.ToString() }, certificate: certificate);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
+        var gateway = new HttpsGateway(app, url, handler, certificate);
+        await ApiClient.EventuallyAsync(async () => await fixture.ServiceBehindAsync("/api/users/1", gateway.Http) == "user",
+            "the gateway to route over HTTPS", TimeSpan.FromSeconds(30));
+        return gateway;
+    }
+
+    private sealed class HttpsGateway(ServiceApp<Program> app, Uri url, SocketsHttpHandler handler, X509Certificate2 certificate) : IAsyncDisposable
+    {
+        public Uri Url => url;
+
+        public SocketsHttpHandler Handler => handler;
+
+        public HttpClient Http { get; } = new(handler, disposeHandler: false) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            handler.Dispose();
+            await app.DisposeAsync();
+            certificate.Dispose();
         }
     }
 
