@@ -96,6 +96,9 @@ internal sealed class LoopConnection : ConnectionContext
         {
             while (true)
             {
+                // the buffer is taken only once there is something to read: an idle keep-alive connection or
+                // WebSocket holds none (4 KiB each otherwise); with readiness tracked this costs no system call
+                await _socket.WaitReadableAsync();
                 var received = await _socket.ReceiveAsync(input.GetMemory(MinimumReadSize));
                 if (received == 0) break;
                 input.Advance(received);

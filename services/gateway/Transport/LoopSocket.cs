@@ -147,6 +147,17 @@ internal sealed class LoopSocket : IDisposable
         }
     }
 
+    /// <summary>Completes (with 0) once the socket has something to read or has ended, at once when the last read
+    /// did not empty it: a connection waits here without a buffer, so an idle one holds none.</summary>
+    public ValueTask<int> WaitReadableAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_disposed) return ValueTask.FromException<int>(new ObjectDisposedException(nameof(LoopSocket)));
+            return _readReady ? ValueTask.FromResult(0) : Start(_reader, OperationKind.Readable, default, cancellationToken);
+        }
+    }
+
     /// <summary>Sends all of <paramref name="bytes"/>.</summary>
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
@@ -352,6 +363,10 @@ internal sealed class LoopSocket : IDisposable
             case OperationKind.Receive:
                 outcome = TryReceive(operation.Buffer.Span, out value);
                 break;
+            case OperationKind.Readable:
+                outcome = 1;
+                value = 0;
+                break;
             case OperationKind.Accept:
                 outcome = TryAccept(out value);
                 break;
@@ -466,6 +481,7 @@ internal sealed class LoopSocket : IDisposable
     private enum OperationKind
     {
         Receive,
+        Readable,
         Accept,
         Send,
         Connect,

@@ -32,6 +32,32 @@ public sealed class LoopSocketTests
     }
 
     [Fact]
+    public async Task Waiting_to_read_takes_no_buffer_and_ends_when_data_or_the_end_arrives()
+    {
+        using var pair = await ConnectedPair.OpenAsync();
+        var (socket, peer) = (pair.Socket, pair.Peer);
+        // a fresh socket may have data: the first wait completes at once and a read that finds nothing clears it
+        await socket.WaitReadableAsync();
+        var buffer = new byte[16];
+        var receive = socket.ReceiveAsync(buffer);
+        await peer.SendAsync("a"u8.ToArray());
+        Assert.Equal(1, await receive);
+
+        var waiting = socket.WaitReadableAsync();
+        Assert.False(waiting.IsCompleted);
+        await peer.SendAsync("bc"u8.ToArray());
+        Assert.Equal(0, await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, await socket.ReceiveAsync(buffer));
+        Assert.Equal("bc", Encoding.ASCII.GetString(buffer, 0, 2));
+
+        waiting = socket.WaitReadableAsync();
+        Assert.False(waiting.IsCompleted);
+        peer.Shutdown(SocketShutdown.Send);
+        await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await socket.ReceiveAsync(buffer));
+    }
+
+    [Fact]
     public async Task Connects_from_the_loops_own_thread()
     {
         using var pair = await ConnectedPair.OpenAsync();
