@@ -42,19 +42,16 @@ dotnet build -c Release -warnaserror -v quiet -nologo services/interact/LiveMicr
 [ "$GIFTS" = yes ] && dotnet build -c Release -warnaserror -v quiet -nologo services/auth/LiveMicro.Auth.csproj >/dev/null
 dotnet build -c Release -warnaserror -v quiet -nologo bench/chat/ChatBench/LiveMicro.Bench.Chat.csproj >/dev/null
 
-WORK="$(mktemp -d /tmp/livemicro-bench-chat.XXXXXX)"
+source bench/work.sh
+bench_work chat
 chmod 777 "$WORK"
-PIDS=()
 AS_PG=(); [ "$(id -u)" = 0 ] && AS_PG=(runuser -u postgres --)
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+bench_before_removal() {
   "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
   # KEEP_LOGS=<dir> keeps the servers' logs (and the hot room's answers) for a look afterwards
   [ -n "${KEEP_LOGS:-}" ] && { mkdir -p "$KEEP_LOGS"; cp "$WORK"/*.log "$WORK"/*.csv "$KEEP_LOGS"/ 2>/dev/null || true; }
-  rm -rf "$WORK"
+  return 0
 }
-trap cleanup EXIT
 
 "${AS_PG[@]}" "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-sync >/dev/null
 "${ON_SERVER[@]}" "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \

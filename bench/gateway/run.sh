@@ -13,22 +13,7 @@ REPEATS="${REPEATS:-3}"
 WARMUP="${WARMUP:-15}"
 BACKEND_PORT=18181 NGINX_PORT=18182 GATEWAY_PORT=18183
 
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
-fi
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-
-dotnet build -c Release -warnaserror -v quiet -nologo bench/gateway/EchoBackend/LiveMicro.Bench.EchoBackend.csproj >/dev/null
-dotnet build -c Release -warnaserror -v quiet -nologo services/gateway/LiveMicro.Gateway.csproj >/dev/null
-
-WORK="$(mktemp -d /tmp/livemicro-bench-gateway.XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/gateway/common.sh
 
 wait_for() { # url
   for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done

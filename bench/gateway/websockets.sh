@@ -8,21 +8,7 @@ cd "$(dirname "$0")/../.."
 N="${1:-3000}"
 BACKEND_PORT=18281 NGINX_PORT=18282 GATEWAY_PORT=18283
 
-if ! command -v nginx >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
-fi
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-dotnet build -c Release -warnaserror -v quiet -nologo bench/gateway/EchoBackend/LiveMicro.Bench.EchoBackend.csproj >/dev/null
-dotnet build -c Release -warnaserror -v quiet -nologo services/gateway/LiveMicro.Gateway.csproj >/dev/null
-
-WORK="$(mktemp -d /tmp/livemicro-bench-ws.XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/gateway/common.sh
 
 Logging__LogLevel__Default=Warning dotnet bench/gateway/EchoBackend/bin/Release/net10.0/LiveMicro.Bench.EchoBackend.dll \
   --urls "http://127.0.0.1:$BACKEND_PORT" >"$WORK/backend.log" 2>&1 &

@@ -29,14 +29,8 @@ dotnet build -c Release -warnaserror -v quiet -nologo services/rtmp/LiveMicro.Rt
 dotnet build -c Release -warnaserror -v quiet -nologo bench/rtmp/LoadClient/LiveMicro.Bench.RtmpLoad.csproj >/dev/null
 LOAD=bench/rtmp/LoadClient/bin/Release/net10.0/LiveMicro.Bench.RtmpLoad.dll
 
-WORK="$(mktemp -d /tmp/livemicro-bench-rtmp.XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source bench/work.sh
+bench_work rtmp
 
 # 600 kbit/s in all: 536k video (640x360, 25 fps, keyframe every 50 frames) + 64k AAC.
 ffmpeg -hide_banner -v error -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=frequency=1000:sample_rate=44100 -t 120 \
