@@ -24,15 +24,7 @@ Logging__LogLevel__Default=Warning taskset -c 1 dotnet bench/gateway/EchoBackend
   --urls "http://127.0.0.1:$BACKEND_PORT" >"$WORK/backend.log" 2>&1 &
 PIDS+=($!)
 
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
+start_nginx "$(cat <<NGINX
   upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
   server {
     listen 127.0.0.1:$NGINX_PORT;
@@ -49,10 +41,8 @@ http {
       add_header X-Request-Id \$request_id;
     }
   }
-}
 NGINX
-taskset -c 0 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
-PIDS+=($!)
+)" taskset -c 0
 
 # the gateway as shipped (JWT, rate limiter, breaker, timeout, retry), with one extra anonymous route to the backend
 Logging__LogLevel__Default=Warning \

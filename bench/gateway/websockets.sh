@@ -38,16 +38,7 @@ print(f"{ok}/{n} open, {(after - before) / n:.1f} KB each (RSS {before} -> {afte
 PY
 }
 
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-worker_rlimit_nofile 20000;
-events { worker_connections 16384; }
-http {
-  access_log off;
+start_nginx "$(cat <<NGINX
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location / {
@@ -58,10 +49,8 @@ http {
       proxy_read_timeout 1h;
     }
   }
-}
 NGINX
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
-PIDS+=($!)
+)"
 sleep 1
 printf 'nginx              %s\n' "$(measure "$NGINX_PORT" "$(pgrep -P "${PIDS[1]}" | head -1)")"
 

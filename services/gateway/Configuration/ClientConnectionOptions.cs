@@ -10,7 +10,8 @@ public sealed class ClientConnectionOptions
     public const string SectionName = "ClientConnections";
 
     /// <summary>Client connections held at once, WebSockets included; the next is closed as soon as it is accepted.
-    /// Unset: half of what the descriptor limit leaves after the descriptors open at start and a reserve.</summary>
+    /// Unset: half of what the open-file limit leaves after the descriptors ServiceDefaults reserves, at least
+    /// <see cref="ConnectionBudget.Minimum"/>.</summary>
     [Range(1, int.MaxValue)]
     public int? MaxOpen { get; set; }
 }

@@ -23,6 +23,14 @@ public sealed class ConnectionBudgetTests(GatewayFixture fixture)
         Assert.Equal(int.MaxValue, ConnectionBudget.ForOpenFileLimit(null));
     }
 
+    [Fact]
+    public void A_budget_below_one_connection_stops_the_gateway_at_start_naming_the_setting()
+    {
+        var refused = Assert.ThrowsAny<Exception>(() => fixture.StartGateway(new Dictionary<string, string?> { ["ClientConnections:MaxOpen"] = "0" }));
+
+        Assert.Contains("MaxOpen", refused.ToString());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
